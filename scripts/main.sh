@@ -1,0 +1,30 @@
+#!/usr/bin/env bash
+# The main job: sets everything up on a fresh machine, builds fp4-mlir, and
+# compiles the example through fp4-opt to sm_100a PTX and a cubin, showing the
+# Blackwell instructions in the result. Outputs go to build/examples/.
+set -euo pipefail
+source "$(dirname "${BASH_SOURCE[0]}")/env.sh"
+bash "$FP4_ROOT/scripts/build.sh"
+export PATH="$FP4_BUILD/bin:$FP4_VENV/bin:$FP4_SITE/nvidia/cu13/bin:$PATH"
+
+out="$FP4_BUILD/examples"
+mkdir -p "$out"
+example="$FP4_ROOT/examples/sm100a-block-scaled-mma.mlir"
+
+fp4_phase_start "compile $(basename "$example")"
+fp4-opt "$example" --gpu-module-to-binary=format=isa -o "$out/example.isa.mlir"
+# The PTX is the string payload of the gpu.binary; unescape it to a file.
+"$FP4_VENV/bin/python" "$FP4_ROOT/scripts/extract-gpu-binary.py" \
+  "$out/example.isa.mlir" "$out/example.ptx"
+echo "--- PTX ($out/example.ptx), Blackwell instructions:"
+grep -E 'target|tcgen05|cvt\.rn\.satfinite\.e2m1' "$out/example.ptx"
+if command -v ptxas >/dev/null; then
+  ptxas -arch=sm_100a "$out/example.ptx" -o "$out/example.cubin"
+  echo "--- cubin ($out/example.cubin): $(stat -c %s "$out/example.cubin") bytes"
+  if command -v cuobjdump >/dev/null; then
+    cuobjdump -sass "$out/example.cubin" | grep -E 'UTCOMMA|F2FP' | sed 's#/\*[^*]*\*/##g'
+  fi
+else
+  echo "ptxas not found: skipping the cubin"
+fi
+fp4_phase_end

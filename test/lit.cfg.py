@@ -1,0 +1,43 @@
+# lit configuration for fp4-mlir. Generated settings come from
+# lit.site.cfg.py (written by CMake into the build tree).
+import os
+
+import lit.formats
+import lit.util
+
+config.name = "FP4"
+config.test_format = lit.formats.ShTest(not lit.util.which("bash") is None)
+config.suffixes = [".mlir", ".test"]
+config.excludes = ["CMakeLists.txt", "lit.cfg.py", "lit.site.cfg.py"]
+config.test_source_root = os.path.dirname(__file__)
+config.test_exec_root = os.path.join(config.fp4_obj_root, "test")
+
+# Variable-scoped FileCheck, as in upstream MLIR.
+config.environment["FILECHECK_OPTS"] = "-enable-var-scope --allow-unused-prefixes=false"
+
+# Our tools first, then FileCheck/not/split-file, then mlir-translate.
+for d in (config.mlir_tools_dir, config.llvm_tools_dir, config.fp4_tools_dir):
+    config.environment["PATH"] = os.pathsep.join((d, config.environment.get("PATH", "")))
+
+config.substitutions.append(("%golden", config.fp4_golden_dir))
+config.substitutions.append(("%fp4_src_root", config.fp4_src_root))
+
+if config.fp4_enable_mlir:
+    config.available_features.add("mlir")
+else:
+    # Without MLIR only the numerics tests can run.
+    config.excludes += ["Dialect", "Conversion", "Pipelines", "Toolchain", "fp4-opt"]
+
+if os.path.isdir(config.fp4_golden_dir):
+    config.available_features.add("golden")
+
+
+def add_tool_feature(feature, path):
+    if path and not path.endswith("-NOTFOUND") and os.path.exists(path):
+        config.available_features.add(feature)
+        config.substitutions.append(("%" + feature, path))
+
+
+add_tool_feature("ptxas", config.ptxas)
+add_tool_feature("nvdisasm", config.nvdisasm)
+add_tool_feature("cuobjdump", config.cuobjdump)

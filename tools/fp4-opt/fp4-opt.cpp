@@ -1,0 +1,23 @@
+//===- fp4-opt.cpp - The fp4-mlir optimizer driver ------------------------===//
+//
+// Part of fp4-mlir. An mlir-opt style driver that knows the nvfp4 dialect,
+// its passes and pipelines, and the upstream dialects they lower through.
+//
+//===----------------------------------------------------------------------===//
+
+#include "fp4/InitAll.h"
+
+#include "mlir/IR/DialectRegistry.h"
+#include "mlir/Tools/mlir-opt/MlirOptMain.h"
+
+int main(int argc, char **argv) {
+  mlir::DialectRegistry registry;
+  mlir::fp4::registerAllDialects(registry);
+  mlir::fp4::registerAllPasses();
+  return mlir::asMainReturnCode(mlir::MlirOptMain(
+      argc, argv,
+      "fp4-opt: the fp4-mlir optimizer driver for NVFP4/MXFP4 block-scaled "
+      "4-bit floating point (nvfp4 dialect, its lowerings to the CPU and to "
+      "NVIDIA Blackwell tcgen05)\n",
+      registry));
+}
