@@ -7,6 +7,8 @@
 
 #include "fp4/InitAll.h"
 
+#include "fp4/Dialect/NVFP4/IR/NVFP4.h"
+
 #include "mlir/Conversion/Passes.h"
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Bufferization/IR/Bufferization.h"
@@ -39,7 +41,7 @@ void fp4::registerAllDialects(DialectRegistry &registry) {
                   cf::ControlFlowDialect, func::FuncDialect, gpu::GPUDialect,
                   linalg::LinalgDialect, LLVM::LLVMDialect, math::MathDialect,
                   memref::MemRefDialect, NVVM::NVVMDialect, scf::SCFDialect,
-                  tensor::TensorDialect, vector::VectorDialect>();
+                  tensor::TensorDialect, vector::VectorDialect, nvfp4::NVFP4Dialect>();
 
   // GPU binary serialization: NVVM target attribute and LLVM IR translation.
   NVVM::registerNVVMTargetInterfaceExternalModels(registry);

@@ -1,0 +1,37 @@
+//===- NVFP4.h - nvfp4 dialect, attributes and ops --------------*- C++ -*-===//
+//
+// Part of fp4-mlir. The one header users of the nvfp4 dialect include.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef FP4_DIALECT_NVFP4_IR_NVFP4_H
+#define FP4_DIALECT_NVFP4_IR_NVFP4_H
+
+#include "mlir/Bytecode/BytecodeOpInterface.h"
+#include "mlir/IR/BuiltinTypes.h"
+#include "mlir/IR/Dialect.h"
+#include "mlir/IR/OpDefinition.h"
+#include "mlir/IR/OpImplementation.h"
+#include "mlir/Interfaces/SideEffectInterfaces.h"
+
+#include "fp4/Dialect/NVFP4/IR/NVFP4Dialect.h.inc"
+#include "fp4/Dialect/NVFP4/IR/NVFP4Enums.h.inc"
+
+#define GET_ATTRDEF_CLASSES
+#include "fp4/Dialect/NVFP4/IR/NVFP4Attrs.h.inc"
+
+#define GET_OP_CLASSES
+#include "fp4/Dialect/NVFP4/IR/NVFP4Ops.h.inc"
+
+namespace mlir::nvfp4 {
+
+/// Elements per block scale: 16 for NVFP4, 32 for MXFP4.
+int64_t getBlockSize(Format format);
+
+/// The format whose block scales have element type `scaleElementType`
+/// (f8E4M3FN: nvfp4, f8E8M0FNU: mxfp4), or std::nullopt.
+std::optional<Format> getFormatForScaleType(Type scaleElementType);
+
+} // namespace mlir::nvfp4
+
+#endif // FP4_DIALECT_NVFP4_IR_NVFP4_H
