@@ -27,5 +27,5 @@ fi
 fp4_phase_end
 
 fp4_phase_start build
-"$FP4_VENV/bin/ninja" -C "$FP4_BUILD" -j "$FP4_JOBS" "$@"
+"$FP4_VENV/bin/ninja" -C "$FP4_BUILD" -j "$FP4_JOBS" all mlir-doc "$@"
 fp4_phase_end

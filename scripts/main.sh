@@ -9,6 +9,14 @@ export PATH="$FP4_BUILD/bin:$FP4_VENV/bin:$FP4_SITE/nvidia/cu13/bin:$PATH"
 
 out="$FP4_BUILD/examples"
 mkdir -p "$out"
+
+fp4_phase_start "fold examples/quantize-constant.mlir"
+fp4-opt "$FP4_ROOT/examples/quantize-constant.mlir" -canonicalize \
+  -o "$out/quantize-constant.folded.mlir"
+echo "--- the constant weight's quantize folded to packed E2M1 bytes + E4M3 scales:"
+cat "$out/quantize-constant.folded.mlir"
+fp4_phase_end
+
 example="$FP4_ROOT/examples/sm100a-block-scaled-mma.mlir"
 
 fp4_phase_start "compile $(basename "$example")"

@@ -19,6 +19,9 @@ config.environment["FILECHECK_OPTS"] = "-enable-var-scope --allow-unused-prefixe
 for d in (config.mlir_tools_dir, config.llvm_tools_dir, config.fp4_tools_dir):
     config.environment["PATH"] = os.pathsep.join((d, config.environment.get("PATH", "")))
 
+import sys
+
+config.substitutions.append(("%python", sys.executable))
 config.substitutions.append(("%golden", config.fp4_golden_dir))
 config.substitutions.append(("%fp4_src_root", config.fp4_src_root))
 

@@ -7,6 +7,7 @@
 #ifndef FP4_DIALECT_NVFP4_IR_NVFP4_H
 #define FP4_DIALECT_NVFP4_IR_NVFP4_H
 
+#include "fp4/Numerics/BlockQuantize.h"
 #include "mlir/Bytecode/BytecodeOpInterface.h"
 #include "mlir/IR/BuiltinTypes.h"
 #include "mlir/IR/Dialect.h"
@@ -31,6 +32,10 @@ int64_t getBlockSize(Format format);
 /// The format whose block scales have element type `scaleElementType`
 /// (f8E4M3FN: nvfp4, f8E8M0FNU: mxfp4), or std::nullopt.
 std::optional<Format> getFormatForScaleType(Type scaleElementType);
+
+/// The numerics-library options that `op`'s attributes describe (the amax
+/// operand, when present, is not included).
+fp4::QuantizeOptions getQuantizeOptions(QuantizeOp op);
 
 } // namespace mlir::nvfp4
 

@@ -26,9 +26,9 @@ def NVFP4_ScaleTensor : RankedTensorOf<[F8E4M3FN, F8E8M0FNU]>;
 def NVFP4_AmaxOp : NVFP4_Op<"amax", [Pure]> {
   let summary = "largest absolute value of a tensor";
   let description = [{
-    Returns max |x| over all elements, computed in fp32 (inputs are widened
-    exactly). NaN elements are ignored; the result is 0 for an all-zero
-    tensor and +inf if any element is infinite. This is the `amax` that
+    Returns max |x| over the finite elements, in fp32 (inputs are widened
+    exactly); NaN and infinite elements are ignored, and an all-zero tensor
+    gives 0. This is exactly the `amax` that
     `nvfp4.quantize` derives its tensor scale from; computing it separately
     lets a calibration pass or a reduction across devices supply it.
 

@@ -1,0 +1,336 @@
+//===- BlockQuantize.cpp - Whole-tensor NVFP4 / MXFP4 quantization --------===//
+
+#include "fp4/Numerics/BlockQuantize.h"
+#include "fp4/Numerics/E2M1.h"
+#include "fp4/Numerics/E4M3.h"
+#include "fp4/Numerics/UE8M0.h"
+
+#include <cfloat>
+#include <cmath>
+#include <cstring>
+#include <vector>
+
+namespace mlir::fp4 {
+
+namespace {
+/// Rows of the tile processed together: 16 for 2-D blocks, else 1.
+constexpr uint64_t kTile = 16;
+
+uint64_t outRowsOf(const QuantizeOptions &o, uint64_t rows, uint64_t cols) {
+  return o.transpose ? cols : rows;
+}
+uint64_t outColsOf(const QuantizeOptions &o, uint64_t rows, uint64_t cols) {
+  return o.transpose ? rows : cols;
+}
+uint64_t roundUp(uint64_t v, uint64_t m) { return (v + m - 1) / m * m; }
+} // namespace
+
+uint64_t blockSize(Format format) { return format == Format::NVFP4 ? 16 : 32; }
+
+std::string parseRuleSpec(const std::string &spec, QuantizeOptions &o) {
+  o.metric = ErrorMetric::MSE;
+  if (spec == "static_6") {
+    o.rule = ScaleRule::Static6;
+  } else if (spec == "static_4") {
+    o.rule = ScaleRule::Static4;
+  } else if (spec == "mse" || spec == "mae" || spec == "abs_max") {
+    o.rule = ScaleRule::FourOverSix;
+    o.metric = spec == "mse"   ? ErrorMetric::MSE
+               : spec == "mae" ? ErrorMetric::MAE
+                               : ErrorMetric::AbsMax;
+  } else if (spec == "exact") {
+    o.rule = ScaleRule::Exact;
+  } else if (spec.compare(0, 7, "search:") == 0) {
+    std::string digits = spec.substr(7);
+    if (digits.empty() || digits.size() > 3 ||
+        digits.find_first_not_of("0123456789") != std::string::npos)
+      return "bad search radius in '" + spec + "' (expected search:R, R >= 0)";
+    o.rule = ScaleRule::ScaleSearch;
+    o.searchRadius = std::stoi(digits);
+  } else {
+    return "unknown scale rule '" + spec +
+           "' (expected static_6, static_4, mse, mae, abs_max, search:R or "
+           "exact)";
+  }
+  return "";
+}
+
+std::string ruleSpecName(const QuantizeOptions &o) {
+  switch (o.rule) {
+  case ScaleRule::Static6:
+    return "static_6";
+  case ScaleRule::Static4:
+    return "static_4";
+  case ScaleRule::FourOverSix:
+    return o.metric == ErrorMetric::MSE   ? "mse"
+           : o.metric == ErrorMetric::MAE ? "mae"
+                                          : "abs_max";
+  case ScaleRule::ScaleSearch:
+    return "search:" + std::to_string(o.searchRadius);
+  case ScaleRule::Exact:
+    return "exact";
+  }
+  return "";
+}
+
+std::string validateQuantizeOptions(const QuantizeOptions &o, uint64_t rows,
+                                    uint64_t cols) {
+  if (rows == 0 || cols == 0)
+    return "the shape must have at least one row and one column";
+  if (rows > (uint64_t(1) << 40) / cols)
+    return "the tensor is too large (more than 2^40 elements)";
+  uint64_t outRows = outRowsOf(o, rows, cols),
+           outCols = outColsOf(o, rows, cols);
+  uint64_t b = blockSize(o.format);
+  const char *name = o.format == Format::NVFP4 ? "nvfp4" : "mxfp4";
+  if (outCols % b != 0)
+    return "the quantized dimension has " + std::to_string(outCols) +
+           " elements, which is not a multiple of the " + name +
+           " block size " + std::to_string(b);
+  if (o.format == Format::MXFP4 && o.rule == ScaleRule::FourOverSix)
+    return "four_over_six applies to nvfp4 only (it needs E4M3 block scales); "
+           "use static_6, static_4, scale_search or exact with mxfp4";
+  if (o.block2D && o.format != Format::NVFP4)
+    return "2-D (16x16) block scaling applies to nvfp4 only";
+  if (o.block2D && outRows % kTile != 0)
+    return "2-D block scaling needs a multiple of 16 rows, got " +
+           std::to_string(outRows);
+  if (o.metric != ErrorMetric::MSE && o.rule != ScaleRule::FourOverSix)
+    return "the error metric applies to four_over_six only; scale_search and "
+           "exact minimize the squared error";
+  int maxRadius = o.format == Format::NVFP4 ? kMaxNVFP4Byte : kMaxMXFP4Code - 1;
+  if (o.rule == ScaleRule::ScaleSearch &&
+      (o.searchRadius < 0 || o.searchRadius > maxRadius))
+    return "the search radius must be in [0, " + std::to_string(maxRadius) +
+           "], got " + std::to_string(o.searchRadius);
+  if (o.hasCalibratedAmax) {
+    if (o.format != Format::NVFP4)
+      return "a calibrated amax applies to nvfp4 only (mxfp4 has no tensor "
+             "scale)";
+    if (!std::isfinite(o.amax) || !(o.amax > 0.0f))
+      return "the calibrated amax must be finite and positive";
+  }
+  return "";
+}
+
+uint64_t packedValuesBytes(const QuantizeOptions &o, uint64_t rows,
+                           uint64_t cols) {
+  return outRowsOf(o, rows, cols) * (outColsOf(o, rows, cols) / 2);
+}
+
+uint64_t scaleBytes(const QuantizeOptions &o, uint64_t rows, uint64_t cols) {
+  uint64_t r = outRowsOf(o, rows, cols);
+  uint64_t c = outColsOf(o, rows, cols) / blockSize(o.format);
+  if (o.scaleLayout == ScaleLayout::Tcgen05)
+    return roundUp(r, 128) * roundUp(c, 4);
+  return r * c;
+}
+
+uint64_t tcgen05ScaleOffset(uint64_t r, uint64_t c, uint64_t scaleCols) {
+  uint64_t tile = (r / 128) * (roundUp(scaleCols, 4) / 4) + c / 4;
+  return 512 * tile + 16 * (r % 32) + 4 * ((r % 128) / 32) + (c % 4);
+}
+
+uint64_t scaleOffset(ScaleLayout layout, uint64_t r, uint64_t c,
+                     uint64_t scaleCols) {
+  return layout == ScaleLayout::Tcgen05 ? tcgen05ScaleOffset(r, c, scaleCols)
+                                        : r * scaleCols + c;
+}
+
+float finiteAbsMax(const void *input, ElementType type, uint64_t count) {
+  const uint64_t chunk = 4096;
+  float buf[chunk];
+  float m = 0.0f;
+  for (uint64_t first = 0; first < count; first += chunk) {
+    uint64_t n = count - first < chunk ? count - first : chunk;
+    widenToFloat(input, type, first, 1, n, buf);
+    for (uint64_t i = 0; i < n; ++i) {
+      float a = std::fabs(buf[i]);
+      // NaN and Inf fail the first test.
+      m = (a <= FLT_MAX && a > m) ? a : m;
+    }
+  }
+  return m;
+}
+
+namespace {
+/// Quantizes the blocks of one group of rows (1, or 16 for 2-D tiles).
+class Quantizer {
+public:
+  Quantizer(const QuantizeOptions &o, const BlockRule &rule, float infClamp,
+            uint64_t outRows, uint64_t outCols, uint8_t *values,
+            uint8_t *scales)
+      : o(o), rule(rule), infClamp(infClamp), outCols(outCols),
+        blockLen(o.block2D ? kTile : blockSize(o.format)),
+        groupRows(o.block2D ? kTile : 1),
+        scaleCols(outCols / blockSize(o.format)), values(values),
+        scales(scales) {
+    (void)outRows;
+  }
+
+  /// Quantizes output rows [row0, row0 + groupRows) held in `rowsF32`
+  /// (groupRows x outCols); returns the number of NaN blocks.
+  uint64_t run(uint64_t row0, const float *rowsF32) {
+    uint64_t nanBlocks = 0;
+    const uint64_t n = blockLen * groupRows;
+    float x[kMaxBlockElements], u[kMaxBlockElements];
+    uint8_t codes[kMaxBlockElements];
+    for (uint64_t col0 = 0; col0 < outCols; col0 += blockLen) {
+      bool hasNaN = false;
+      for (uint64_t r = 0; r < groupRows; ++r) {
+        const float *src = rowsF32 + r * outCols + col0;
+        float *dst = x + r * blockLen;
+        for (uint64_t k = 0; k < blockLen; ++k) {
+          float v = src[k];
+          hasNaN |= v != v;
+          dst[k] = std::fabs(v) == INFINITY ? std::copysign(infClamp, v) : v;
+        }
+      }
+      if (o.rounding == Rounding::Stochastic)
+        for (uint64_t r = 0; r < groupRows; ++r)
+          for (uint64_t k = 0; k < blockLen; ++k)
+            u[r * blockLen + k] =
+                stochasticOffset(o.seed, (row0 + r) * outCols + col0 + k);
+      uint8_t byte;
+      if (hasNaN) {
+        ++nanBlocks;
+        byte = o.format == Format::NVFP4 ? kE4M3NaN : kUE8M0NaN;
+        std::memset(codes, 0, n);
+      } else {
+        byte = quantizeBlock(x, n, rule,
+                             o.rounding == Rounding::Stochastic ? u : nullptr,
+                             codes);
+      }
+      for (uint64_t r = 0; r < groupRows; ++r) {
+        uint8_t *dst = values + ((row0 + r) * outCols + col0) / 2;
+        const uint8_t *c = codes + r * blockLen;
+        for (uint64_t j = 0; j < blockLen / 2; ++j)
+          dst[j] = packE2M1(c[2 * j], c[2 * j + 1]);
+        scales[scaleOffset(o.scaleLayout, row0 + r, col0 / blockSize(o.format),
+                           scaleCols)] = byte;
+      }
+    }
+    return nanBlocks;
+  }
+
+private:
+  const QuantizeOptions &o;
+  const BlockRule &rule;
+  float infClamp;
+  uint64_t outCols, blockLen, groupRows, scaleCols;
+  uint8_t *values, *scales;
+};
+} // namespace
+
+QuantizeResult quantize(const void *input, ElementType type, uint64_t rows,
+                        uint64_t cols, const QuantizeOptions &o,
+                        uint8_t *values, uint64_t valuesBytes, uint8_t *scales,
+                        uint64_t scalesBytes) {
+  QuantizeResult result;
+  result.error = validateQuantizeOptions(o, rows, cols);
+  if (!result.error.empty())
+    return result;
+  if (valuesBytes < packedValuesBytes(o, rows, cols) ||
+      scalesBytes < scaleBytes(o, rows, cols)) {
+    result.error = "the output buffers are too small";
+    return result;
+  }
+  QuantizeInfo &info = result.info;
+  info.outRows = outRowsOf(o, rows, cols);
+  info.outCols = outColsOf(o, rows, cols);
+  info.numBlocks = info.outRows * (info.outCols / blockSize(o.format));
+  std::memset(values, 0, packedValuesBytes(o, rows, cols));
+  std::memset(scales, 0, scaleBytes(o, rows, cols));
+
+  BlockRule rule;
+  rule.format = o.format;
+  rule.rule = o.rule;
+  rule.metric = o.metric;
+  rule.searchRadius = o.searchRadius;
+  float infClamp = FLT_MAX;
+  if (o.format == Format::NVFP4) {
+    info.amax =
+        o.hasCalibratedAmax ? o.amax : finiteAbsMax(input, type, rows * cols);
+    rule.ts = tensorScaleForRule(o.rule, info.amax);
+    info.divisor = rule.ts.divisor;
+    infClamp = info.amax;
+    if (info.amax == 0.0f || !std::isfinite(rule.ts.gEnc)) {
+      result.ok = true; // All-zero output (documented).
+      return result;
+    }
+  } else {
+    info.amax = 1.0f;
+    info.divisor = 1.0f;
+  }
+
+  std::vector<ScaleCandidate> table = makeCandidateTable(o.format, rule.ts);
+  rule.table = table.data();
+  Quantizer q(o, rule, infClamp, info.outRows, info.outCols, values, scales);
+  uint64_t groupRows = o.block2D ? kTile : 1;
+  std::vector<float> buf(groupRows * info.outCols);
+  for (uint64_t row0 = 0; row0 < info.outRows; row0 += groupRows) {
+    for (uint64_t r = 0; r < groupRows; ++r) {
+      float *dst = buf.data() + r * info.outCols;
+      if (o.transpose) // Output row i is input column i.
+        widenToFloat(input, type, row0 + r, cols, rows, dst);
+      else
+        widenToFloat(input, type, (row0 + r) * cols, 1, cols, dst);
+    }
+    info.nanBlocks += q.run(row0, buf.data());
+  }
+  result.ok = true;
+  return result;
+}
+
+/// Decodes every element as finish(e2m1 * scale) into `out`.
+template <typename Finish>
+static std::string dequantizeWith(const uint8_t *values, const uint8_t *scales,
+                                  uint64_t outRows, uint64_t outCols,
+                                  Format format, ScaleLayout layout,
+                                  Finish finish, float *out) {
+  uint64_t b = blockSize(format);
+  if (outRows == 0 || outCols == 0 || outCols % b != 0)
+    return "the quantized shape must be non-empty with a multiple of " +
+           std::to_string(b) + " columns";
+  uint64_t scaleCols = outCols / b;
+  for (uint64_t r = 0; r < outRows; ++r) {
+    for (uint64_t c = 0; c < outCols; ++c) {
+      uint8_t byte = scales[scaleOffset(layout, r, c / b, scaleCols)];
+      float e = e2m1Decode(unpackE2M1(values + r * (outCols / 2), c));
+      float scale =
+          format == Format::NVFP4 ? e4m3Decode(byte) : ue8m0Decode(byte);
+      out[r * outCols + c] = finish(e * scale);
+    }
+  }
+  return "";
+}
+
+std::string dequantize(const uint8_t *values, const uint8_t *scales,
+                       uint64_t outRows, uint64_t outCols, Format format,
+                       ScaleLayout layout, float amax, float divisor,
+                       float *out) {
+  bool nvfp4 = format == Format::NVFP4;
+  return dequantizeWith(
+      values, scales, outRows, outCols, format, layout,
+      [&](float es) { return nvfp4 ? (es * amax) / divisor : es; }, out);
+}
+
+std::string dequantize(const uint8_t *values, const uint8_t *scales,
+                       uint64_t outRows, uint64_t outCols, Format format,
+                       ScaleLayout layout, float tensorScale, float *out) {
+  return dequantizeWith(
+      values, scales, outRows, outCols, format, layout,
+      [&](float es) { return es * tensorScale; }, out);
+}
+
+float decodeTensorScale(const QuantizeOptions &options,
+                        const QuantizeInfo &info) {
+  if (options.format == Format::MXFP4)
+    return 1.0f;
+  TensorScale ts = tensorScaleForRule(options.rule, info.amax);
+  if (info.amax == 0.0f || !std::isfinite(ts.gEnc))
+    return 0.0f; // The tensor was quantized to all zeros.
+  return ts.gDec;
+}
+
+} // namespace mlir::fp4
