@@ -22,9 +22,10 @@ func.func @vector_a_static_6() -> (tensor<1x8xi8>, tensor<1x1xf8E4M3FN>, f32) {
 // codes 6 5 5 4 3 3 2 2 1 1 1 0 0 9 C D, packed 56 45 33 22 11 01 90 DC;
 // tensor bound 256, so g = 1 / (1536 / 6) = 1/256.
 // CHECK-LABEL: func.func @vector_a_four_over_six
-// CHECK-COUNT-3: arith.constant dense<{{\[}}[86, 69, 51, 34, 17, 1, -112, -36]]> : tensor<1x8xi8>
-// CHECK-DAG: arith.constant dense<3.840000e+02> : tensor<1x1xf8E4M3FN>
-// CHECK-DAG: arith.constant 3.906250e-03 : f32
+// CHECK-DAG: %[[Q:.*]] = arith.constant dense<{{\[}}[86, 69, 51, 34, 17, 1, -112, -36]]> : tensor<1x8xi8>
+// CHECK-DAG: %[[S:.*]] = arith.constant dense<3.840000e+02> : tensor<1x1xf8E4M3FN>
+// CHECK-DAG: %[[G:.*]] = arith.constant 3.906250e-03 : f32
+// CHECK: return %[[Q]], %[[Q]], %[[Q]], %[[S]], %[[G]]
 func.func @vector_a_four_over_six() -> (tensor<1x8xi8>, tensor<1x8xi8>, tensor<1x8xi8>, tensor<1x1xf8E4M3FN>, f32) {
   %x = arith.constant dense<[[6.0, 5.0, 4.0, 3.0, 2.5, 2.0, 1.5, 1.25, 1.0, 0.75, 0.5, 0.25, 0.0, -0.75, -3.5, -5.0]]> : tensor<1x16xbf16>
   %q0, %s0, %g0 = nvfp4.quantize %x {rule = #nvfp4.scale_rule<four_over_six, metric = mse>} : tensor<1x16xbf16> -> tensor<1x8xi8>, tensor<1x1xf8E4M3FN>
