@@ -80,7 +80,7 @@ def NVFP4_QuantizeOp : NVFP4_Op<"quantize", [Pure]> {
     %q2, %s2, %g2 = nvfp4.quantize %x amax(%m) {format = #nvfp4.format<nvfp4>,
         rule = #nvfp4.scale_rule<scale_search, radius = 6>,
         scale_layout = #nvfp4.scale_layout<tcgen05>, transpose}
-        : tensor<128x64xbf16> -> tensor<64x64xi8>, tensor<1x1x32x4x4xf8E4M3FN>
+        : tensor<128x256xbf16> -> tensor<256x64xi8>, tensor<2x2x32x4x4xf8E4M3FN>
     ```
   }];
   let arguments = (ins
