@@ -41,7 +41,8 @@ void fp4::registerAllDialects(DialectRegistry &registry) {
                   cf::ControlFlowDialect, func::FuncDialect, gpu::GPUDialect,
                   linalg::LinalgDialect, LLVM::LLVMDialect, math::MathDialect,
                   memref::MemRefDialect, NVVM::NVVMDialect, scf::SCFDialect,
-                  tensor::TensorDialect, vector::VectorDialect, nvfp4::NVFP4Dialect>();
+                  tensor::TensorDialect, vector::VectorDialect,
+                  nvfp4::NVFP4Dialect>();
 
   // GPU binary serialization: NVVM target attribute and LLVM IR translation.
   NVVM::registerNVVMTargetInterfaceExternalModels(registry);

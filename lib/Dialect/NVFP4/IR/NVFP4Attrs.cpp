@@ -60,9 +60,9 @@ float ScaleRuleAttr::getBlockTarget() const {
   return getKind() == ScaleRuleKind::static_4 ? 4.0f : 6.0f;
 }
 
-LogicalResult
-RoundingAttr::verify(function_ref<InFlightDiagnostic()> emitError,
-                     RoundingMode mode, std::optional<uint64_t> seed) {
+LogicalResult RoundingAttr::verify(function_ref<InFlightDiagnostic()> emitError,
+                                   RoundingMode mode,
+                                   std::optional<uint64_t> seed) {
   if (mode == RoundingMode::stochastic && !seed)
     return emitError() << "stochastic rounding needs a seed (seed = N)";
   if (mode == RoundingMode::nearest && seed)

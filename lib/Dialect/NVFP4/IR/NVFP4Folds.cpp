@@ -79,8 +79,8 @@ OpFoldResult AmaxOp::fold(FoldAdaptor adaptor) {
     return {};
   std::vector<float> values = toFloats(input);
   return FloatAttr::get(
-      getType(), fp4::finiteAbsMax(values.data(), fp4::ElementType::F32,
-                                   values.size()));
+      getType(),
+      fp4::finiteAbsMax(values.data(), fp4::ElementType::F32, values.size()));
 }
 
 LogicalResult QuantizeOp::fold(FoldAdaptor adaptor,
@@ -100,16 +100,16 @@ LogicalResult QuantizeOp::fold(FoldAdaptor adaptor,
   std::vector<float> values = toFloats(input);
   std::vector<uint8_t> data(getData().getType().getNumElements());
   std::vector<uint8_t> scales(getScales().getType().getNumElements());
-  fp4::QuantizeResult result =
-      fp4::quantize(values.data(), fp4::ElementType::F32, shape[0], shape[1],
-                    options, data.data(), data.size(), scales.data(),
-                    scales.size());
+  fp4::QuantizeResult result = fp4::quantize(
+      values.data(), fp4::ElementType::F32, shape[0], shape[1], options,
+      data.data(), data.size(), scales.data(), scales.size());
   if (!result.ok)
     return failure(); // The verifier admits what the library accepts.
   results.push_back(bytesAttr(getData().getType(), data));
   results.push_back(bytesAttr(getScales().getType(), scales));
-  results.push_back(FloatAttr::get(
-      getTensorScale().getType(), fp4::decodeTensorScale(options, result.info)));
+  results.push_back(
+      FloatAttr::get(getTensorScale().getType(),
+                     fp4::decodeTensorScale(options, result.info)));
   return success();
 }
 

@@ -80,9 +80,9 @@ static LogicalResult verifyScalesShape(Operation *op, StringRef what,
   if (!ok)
     return op->emitOpError()
            << "expected " << what << " scales of shape "
-           << shapeString(expected) << " ("
-           << stringifyScaleLayout(layout) << " layout, " << blockSize
-           << "-element blocks), but got " << shapeString(actual);
+           << shapeString(expected) << " (" << stringifyScaleLayout(layout)
+           << " layout, " << blockSize << "-element blocks), but got "
+           << shapeString(actual);
   return success();
 }
 
@@ -98,10 +98,9 @@ struct PackedOperand {
 
 /// Verifies packed `data` and its `scales` against each other and derives the
 /// format (from the scale element type) and layout (from the scales' rank).
-static FailureOr<PackedOperand> verifyPackedOperand(Operation *op,
-                                                    StringRef what,
-                                                    RankedTensorType dataType,
-                                                    RankedTensorType scalesType) {
+static FailureOr<PackedOperand>
+verifyPackedOperand(Operation *op, StringRef what, RankedTensorType dataType,
+                    RankedTensorType scalesType) {
   PackedOperand result;
   std::optional<Format> format =
       getFormatForScaleType(scalesType.getElementType());
@@ -175,8 +174,7 @@ LogicalResult QuantizeOp::verify() {
                          << blockSize;
 
   ArrayRef<int64_t> dataShape = getData().getType().getShape();
-  if (differ(dataShape[0], rows) ||
-      differ(dataShape[1], divideSize(cols, 2)))
+  if (differ(dataShape[0], rows) || differ(dataShape[1], divideSize(cols, 2)))
     return emitOpError() << "expected packed data of shape "
                          << shapeString({rows, divideSize(cols, 2)})
                          << " (two E2M1 codes per byte), but got "
@@ -188,7 +186,8 @@ LogicalResult QuantizeOp::verify() {
     return emitOpError() << "expected "
                          << (format == Format::nvfp4 ? "f8E4M3FN" : "f8E8M0FNU")
                          << " scales for " << stringifyFormat(format)
-                         << ", but got " << getScales().getType().getElementType();
+                         << ", but got "
+                         << getScales().getType().getElementType();
   return verifyScalesShape(*this, "result", getScales().getType(), rows, cols,
                            blockSize, getScaleLayout());
 }
@@ -224,7 +223,8 @@ LogicalResult DequantizeOp::verify() {
   if (failed(operand))
     return failure();
   RankedTensorType resultType = getResult().getType();
-  if (resultType.getRank() != 2 || differ(resultType.getDimSize(0), operand->rows) ||
+  if (resultType.getRank() != 2 ||
+      differ(resultType.getDimSize(0), operand->rows) ||
       differ(resultType.getDimSize(1), operand->cols))
     return emitOpError() << "expected a result of shape "
                          << shapeString({operand->rows, operand->cols})
