@@ -144,16 +144,48 @@ float finiteAbsMax(const void *input, ElementType type, uint64_t count) {
   for (uint64_t first = 0; first < count; first += chunk) {
     uint64_t n = count - first < chunk ? count - first : chunk;
     widenToFloat(input, type, first, 1, n, buf);
-    for (uint64_t i = 0; i < n; ++i) {
+    // Running maxima of 16 interleaved lanes so that the loop vectorizes;
+    // the values are non-negative and never NaN, so the maximum does not
+    // depend on the order.
+    float lanes[16] = {};
+    uint64_t i = 0;
+    for (; i + 16 <= n; i += 16)
+      for (int l = 0; l < 16; ++l) {
+        float a = std::fabs(buf[i + l]);
+        a = a <= FLT_MAX ? a : 0.0f; // NaN and Inf fail the test.
+        lanes[l] = a > lanes[l] ? a : lanes[l];
+      }
+    for (; i < n; ++i) {
       float a = std::fabs(buf[i]);
-      // NaN and Inf fail the first test.
       m = (a <= FLT_MAX && a > m) ? a : m;
     }
+    for (float a : lanes)
+      m = a > m ? a : m;
   }
   return m;
 }
 
 namespace {
+/// Copies 16 elements into a block, clamping +-Inf to +-infClamp; returns
+/// whether one is NaN. Fixed length and branch-free so that it vectorizes.
+bool cleanChunk16(const float *src, float infClamp, float *dst) {
+  int nan = 0;
+  for (int k = 0; k < 16; ++k) {
+    float v = src[k];
+    nan |= v != v;
+    float clamped = std::copysign(infClamp, v);
+    dst[k] = std::fabs(v) == INFINITY ? clamped : v;
+  }
+  return nan != 0;
+}
+
+/// Packs 16 codes into 8 bytes (packE2M1).
+void packChunk16(const uint8_t *codes, uint8_t *dst) {
+  for (int j = 0; j < 8; ++j)
+    dst[j] = static_cast<uint8_t>((codes[2 * j] & 0xF) |
+                                  ((codes[2 * j + 1] & 0xF) << 4));
+}
+
 /// Quantizes the blocks of one group of rows (1, or 16 for 2-D tiles).
 class Quantizer {
 public:
@@ -175,17 +207,13 @@ public:
     const uint64_t n = blockLen * groupRows;
     float x[kMaxBlockElements], u[kMaxBlockElements];
     uint8_t codes[kMaxBlockElements];
-    for (uint64_t col0 = 0; col0 < outCols; col0 += blockLen) {
+    for (uint64_t col0 = 0, block = 0; col0 < outCols;
+         col0 += blockLen, ++block) {
       bool hasNaN = false;
-      for (uint64_t r = 0; r < groupRows; ++r) {
-        const float *src = rowsF32 + r * outCols + col0;
-        float *dst = x + r * blockLen;
-        for (uint64_t k = 0; k < blockLen; ++k) {
-          float v = src[k];
-          hasNaN |= v != v;
-          dst[k] = std::fabs(v) == INFINITY ? std::copysign(infClamp, v) : v;
-        }
-      }
+      for (uint64_t r = 0; r < groupRows; ++r)
+        for (uint64_t k = 0; k < blockLen; k += 16)
+          hasNaN |= cleanChunk16(rowsF32 + r * outCols + col0 + k, infClamp,
+                                 x + r * blockLen + k);
       if (o.rounding == Rounding::Stochastic)
         for (uint64_t r = 0; r < groupRows; ++r)
           for (uint64_t k = 0; k < blockLen; ++k)
@@ -203,11 +231,9 @@ public:
       }
       for (uint64_t r = 0; r < groupRows; ++r) {
         uint8_t *dst = values + ((row0 + r) * outCols + col0) / 2;
-        const uint8_t *c = codes + r * blockLen;
-        for (uint64_t j = 0; j < blockLen / 2; ++j)
-          dst[j] = packE2M1(c[2 * j], c[2 * j + 1]);
-        scales[scaleOffset(o.scaleLayout, row0 + r, col0 / blockSize(o.format),
-                           scaleCols)] = byte;
+        for (uint64_t k = 0; k < blockLen; k += 16)
+          packChunk16(codes + r * blockLen + k, dst + k / 2);
+        scales[scaleOffset(o.scaleLayout, row0 + r, block, scaleCols)] = byte;
       }
     }
     return nanBlocks;

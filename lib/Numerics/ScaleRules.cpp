@@ -217,6 +217,84 @@ static float evaluate(const float *x, size_t n, const ScaleCandidate &c,
   return codesError(x, codes, n, c, metric);
 }
 
+// Several candidates of one block are evaluated together, one per SIMD lane
+// (GCC vector extensions; each lane op is the same IEEE fp32 op as the scalar
+// code). Each lane still sums its own errors in element order, so every
+// result equals candidateError() bit for bit; only the sequential sums of
+// different candidates overlap instead of running one after another.
+template <int Lanes> struct FloatVec;
+template <> struct FloatVec<4> {
+  typedef float type __attribute__((vector_size(16)));
+};
+
+template <ErrorMetric Metric, int Lanes>
+static void laneErrors(const float *x, size_t n,
+                       const ScaleCandidate *const *c, int count,
+                       float *errors) {
+  using V = typename FloatVec<Lanes>::type;
+  V r, t[8];
+  for (int l = 0; l < Lanes; ++l) {
+    const ScaleCandidate &cl = *c[l < count ? l : 0]; // Pad with a copy.
+    r[l] = cl.r;
+    for (int k = 0; k < 8; ++k)
+      t[k][l] = cl.xhat[k];
+  }
+  const V zero = {};
+  V acc = zero;
+  for (size_t i = 0; i < n; ++i) {
+    const float a = std::fabs(x[i]);
+    // The same selection as chunkErrors16.
+    V y = a * r;
+    V m = zero;
+    m = y > 0.25f ? t[1] : m;
+    m = y >= 0.75f ? t[2] : m;
+    m = y > 1.25f ? t[3] : m;
+    m = y >= 1.75f ? t[4] : m;
+    m = y > 2.5f ? t[5] : m;
+    m = y >= 3.5f ? t[6] : m;
+    m = y > 5.0f ? t[7] : m;
+    V d = m - a;
+    if (Metric == ErrorMetric::MSE) {
+      acc = acc + d * d;
+    } else {
+      V e = d < 0.0f ? -d : d; // |d|; d is never NaN.
+      acc = Metric == ErrorMetric::AbsMax ? (e > acc ? e : acc) : acc + e;
+    }
+  }
+  for (int l = 0; l < count; ++l)
+    errors[l] = acc[l];
+}
+
+template <ErrorMetric Metric>
+static void candidateErrorsImpl(const float *x, size_t n,
+                                const ScaleCandidate *const *c, int count,
+                                float *errors) {
+  // 4 lanes fill one SSE vector (the portable baseline).
+  for (int first = 0; first < count; first += 4) {
+    int m = count - first < 4 ? count - first : 4;
+    laneErrors<Metric, 4>(x, n, c + first, m, errors + first);
+  }
+}
+
+// errors[j] = evaluate(x, n, c[j], metric, u) for j < count.
+static void evaluateMany(const float *x, size_t n,
+                         const ScaleCandidate *const *c, int count, ErrorMetric metric, const float *u,
+                         float *errors) {
+  if (u) {
+    for (int j = 0; j < count; ++j)
+      errors[j] = evaluate(x, n, *c[j], metric, u);
+    return;
+  }
+  switch (metric) {
+  case ErrorMetric::MSE:
+    return candidateErrorsImpl<ErrorMetric::MSE>(x, n, c, count, errors);
+  case ErrorMetric::MAE:
+    return candidateErrorsImpl<ErrorMetric::MAE>(x, n, c, count, errors);
+  case ErrorMetric::AbsMax:
+    return candidateErrorsImpl<ErrorMetric::AbsMax>(x, n, c, count, errors);
+  }
+}
+
 static ScaleCandidate makeCandidate(Format format, int byte,
                                     const TensorScale &ts,
                                     const ScaleCandidate *table) {
@@ -262,21 +340,38 @@ ScaleChoice chooseFourOverSix(const float *x, size_t n, float bamax,
 ScaleChoice searchScale(Format format, const float *x, size_t n, int c0,
                         int radius, const TensorScale &ts, const float *u,
                         const ScaleCandidate *table) {
-  ScaleChoice best{
-      static_cast<uint8_t>(c0),
-      evaluate(x, n, makeCandidate(format, c0, ts, table), ErrorMetric::MSE, u),
-      1};
+  // Order c0, c0-1, c0+1, c0-2, ...; isBetterCandidate makes the order
+  // immaterial. Candidates are evaluated in batches (evaluateMany).
   int top = maxCode(format);
-  // Order c0-1, c0+1, c0-2, ...; isBetterCandidate makes the order immaterial.
-  for (int d = 1; d <= radius; ++d) {
-    for (int c : {c0 - d, c0 + d}) {
-      if (c < 1 || c > top)
-        continue;
-      float e = evaluate(x, n, makeCandidate(format, c, ts, table),
-                         ErrorMetric::MSE, u);
-      ++best.evaluated;
-      if (isBetterCandidate(e, c, best.error, best.byte, c0))
-        best = {static_cast<uint8_t>(c), e, best.evaluated};
+  int bytes[2 * kMaxMXFP4Code + 1];
+  int count = 0;
+  bytes[count++] = c0;
+  for (int d = 1; d <= radius; ++d)
+    for (int c : {c0 - d, c0 + d})
+      if (c >= 1 && c <= top)
+        bytes[count++] = c;
+  ScaleChoice best{static_cast<uint8_t>(c0), 0.0f, count};
+  constexpr int kBatch = 8;
+  for (int first = 0; first < count; first += kBatch) {
+    int m = count - first < kBatch ? count - first : kBatch;
+    ScaleCandidate local[kBatch];
+    const ScaleCandidate *cands[kBatch];
+    for (int j = 0; j < m; ++j) {
+      if (table) {
+        cands[j] = &table[bytes[first + j]];
+      } else {
+        local[j] = makeCandidate(format, bytes[first + j], ts, nullptr);
+        cands[j] = &local[j];
+      }
+    }
+    float errors[kBatch];
+    evaluateMany(x, n, cands, m, ErrorMetric::MSE, u, errors);
+    for (int j = 0; j < m; ++j) {
+      int c = bytes[first + j];
+      if (first + j == 0)
+        best.error = errors[0];
+      else if (isBetterCandidate(errors[j], c, best.error, best.byte, c0))
+        best = {static_cast<uint8_t>(c), errors[j], count};
     }
   }
   return best;
@@ -302,6 +397,34 @@ static float clippingBound(const float *x, size_t n, const ScaleCandidate &c) {
   return acc;
 }
 
+// deadZoneBound (Upward) or clippingBound of up to 4 candidates, one per
+// SIMD lane; each lane sums in element order like the scalar versions.
+template <bool Upward>
+static void laneBounds(const float *x, size_t n,
+                       const ScaleCandidate *const *c, int count,
+                       float *bounds) {
+  using V = FloatVec<4>::type;
+  V r, top;
+  for (int l = 0; l < 4; ++l) {
+    const ScaleCandidate &cl = *c[l < count ? l : 0];
+    r[l] = cl.r;
+    top[l] = cl.xhat[7];
+  }
+  const V zero = {};
+  V acc = zero;
+  for (size_t i = 0; i < n; ++i) {
+    const float a = std::fabs(x[i]);
+    if (Upward) {
+      acc = acc + (a * r <= 0.25f ? zero + a * a : zero);
+    } else {
+      V d = a - top;
+      acc = acc + (d > 0.0f ? d * d : zero);
+    }
+  }
+  for (int l = 0; l < count; ++l)
+    bounds[l] = acc[l];
+}
+
 ScaleChoice exactScale(Format format, const float *x, size_t n, int c0,
                        const TensorScale &ts, const float *u,
                        const ScaleCandidate *table) {
@@ -315,29 +438,67 @@ ScaleChoice exactScale(Format format, const float *x, size_t n, int c0,
   if (best.error == 0.0f)
     return best;
   // Upward, D(c) is non-decreasing in c; downward, H(c) is non-decreasing.
+  // The walk takes 4 codes at a time: their bounds, then the errors of those
+  // not already pruned, both in SIMD lanes; the decisions are then made one
+  // code at a time in walk order exactly as in a scalar walk.
   for (int step : {+1, -1}) {
-    for (int c = c0 + step; c >= 1 && c <= top; c += step) {
-      ScaleCandidate cand = makeCandidate(format, c, ts, table);
-      float bound =
-          step > 0 ? deadZoneBound(x, n, cand) : clippingBound(x, n, cand);
-      if (bound > best.error)
-        break;
-      float e = candidateError(x, n, cand, ErrorMetric::MSE);
-      ++best.evaluated;
-      if (isBetterCandidate(e, c, best.error, best.byte, c0))
-        best = {static_cast<uint8_t>(c), e, best.evaluated};
+    bool done = false;
+    for (int c = c0 + step; !done && c >= 1 && c <= top; c += 4 * step) {
+      ScaleCandidate local[4];
+      const ScaleCandidate *cands[4];
+      int count = 0;
+      for (int k = c; count < 4 && k >= 1 && k <= top; k += step, ++count) {
+        if (table) {
+          cands[count] = &table[k];
+        } else {
+          local[count] = makeCandidate(format, k, ts, nullptr);
+          cands[count] = &local[count];
+        }
+      }
+      float bounds[4], errors[4];
+      if (step > 0)
+        laneBounds<true>(x, n, cands, count, bounds);
+      else
+        laneBounds<false>(x, n, cands, count, bounds);
+      // best.error only decreases, so codes past the first bound above it
+      // are never reached.
+      int live = 0;
+      while (live < count && !(bounds[live] > best.error))
+        ++live;
+      if (live > 0)
+        candidateErrorsImpl<ErrorMetric::MSE>(x, n, cands, live, errors);
+      for (int j = 0; j < count; ++j) {
+        if (bounds[j] > best.error) {
+          done = true;
+          break;
+        }
+        int code = c + j * step;
+        ++best.evaluated;
+        if (isBetterCandidate(errors[j], code, best.error, best.byte, c0))
+          best = {static_cast<uint8_t>(code), errors[j], best.evaluated};
+      }
     }
   }
   return best;
 }
 
+// The block elements are finite, so |x_i| are non-negative non-NaN values
+// and their maximum does not depend on the order: 16 lanes (vectorized),
+// then a halving tree.
 static float blockAbsMax(const float *x, size_t n) {
-  float m = 0.0f;
-  for (size_t i = 0; i < n; ++i) {
-    float a = std::fabs(x[i]);
-    m = a > m ? a : m;
-  }
-  return m;
+  float m[16] = {};
+  for (size_t j = 0; j < n; j += 16)
+    for (int i = 0; i < 16; ++i) {
+      float a = std::fabs(x[j + i]);
+      m[i] = a > m[i] ? a : m[i];
+    }
+  for (int i = 0; i < 8; ++i)
+    m[i] = m[i + 8] > m[i] ? m[i + 8] : m[i];
+  for (int i = 0; i < 4; ++i)
+    m[i] = m[i + 4] > m[i] ? m[i + 4] : m[i];
+  float m01 = m[1] > m[0] ? m[1] : m[0];
+  float m23 = m[3] > m[2] ? m[3] : m[2];
+  return m23 > m01 ? m23 : m01;
 }
 
 uint8_t quantizeBlock(const float *x, size_t n, const BlockRule &rule,
