@@ -28,36 +28,36 @@ void NVFP4Dialect::registerAttributes() {
 /// The largest ScaleSearch radius: E4M3 has 126 positive finite codes.
 static constexpr int64_t kMaxSearchRadius = 126;
 
+/// A rule parameter is required by its `owner` rule and refused by others.
+static LogicalResult
+checkRuleParameter(function_ref<InFlightDiagnostic()> emitError,
+                   ScaleRuleKind kind, ScaleRuleKind owner, bool present,
+                   StringRef name, StringRef syntax) {
+  if (kind == owner && !present)
+    return emitError() << "scale rule '" << stringifyScaleRuleKind(owner)
+                       << "' needs a " << name << " (" << syntax << ")";
+  if (kind != owner && present)
+    return emitError() << "scale rule '" << stringifyScaleRuleKind(kind)
+                       << "' takes no " << name << "; only '"
+                       << stringifyScaleRuleKind(owner) << "' does";
+  return success();
+}
+
 LogicalResult
 ScaleRuleAttr::verify(function_ref<InFlightDiagnostic()> emitError,
                       ScaleRuleKind kind, std::optional<ErrorMetric> metric,
                       std::optional<int64_t> radius) {
-  bool isFourOverSix = kind == ScaleRuleKind::four_over_six;
-  bool isSearch = kind == ScaleRuleKind::scale_search;
-  if (isFourOverSix && !metric)
-    return emitError() << "scale rule 'four_over_six' needs a metric "
-                          "(metric = mse | mae | abs_max)";
-  if (!isFourOverSix && metric)
-    return emitError() << "scale rule '" << stringifyScaleRuleKind(kind)
-                       << "' takes no metric; only 'four_over_six' does";
-  if (isSearch && !radius)
-    return emitError() << "scale rule 'scale_search' needs a radius "
-                          "(radius = 1..126)";
-  if (!isSearch && radius)
-    return emitError() << "scale rule '" << stringifyScaleRuleKind(kind)
-                       << "' takes no radius; only 'scale_search' does";
+  if (failed(checkRuleParameter(emitError, kind, ScaleRuleKind::four_over_six,
+                                metric.has_value(), "metric",
+                                "metric = mse | mae | abs_max")) ||
+      failed(checkRuleParameter(emitError, kind, ScaleRuleKind::scale_search,
+                                radius.has_value(), "radius",
+                                "radius = 1..126")))
+    return failure();
   if (radius && (*radius < 1 || *radius > kMaxSearchRadius))
     return emitError() << "scale_search radius must be in [1, "
                        << kMaxSearchRadius << "], got " << *radius;
   return success();
-}
-
-float ScaleRuleAttr::getTensorBound() const {
-  return getKind() == ScaleRuleKind::four_over_six ? 256.0f : 448.0f;
-}
-
-float ScaleRuleAttr::getBlockTarget() const {
-  return getKind() == ScaleRuleKind::static_4 ? 4.0f : 6.0f;
 }
 
 LogicalResult RoundingAttr::verify(function_ref<InFlightDiagnostic()> emitError,
@@ -70,8 +70,17 @@ LogicalResult RoundingAttr::verify(function_ref<InFlightDiagnostic()> emitError,
   return success();
 }
 
+fp4::Format nvfp4::toNumerics(Format format) {
+  return format == Format::nvfp4 ? fp4::Format::NVFP4 : fp4::Format::MXFP4;
+}
+
+fp4::ScaleLayout nvfp4::toNumerics(ScaleLayout layout) {
+  return layout == ScaleLayout::tcgen05 ? fp4::ScaleLayout::Tcgen05
+                                        : fp4::ScaleLayout::RowMajor;
+}
+
 int64_t nvfp4::getBlockSize(Format format) {
-  return format == Format::nvfp4 ? 16 : 32;
+  return fp4::blockSize(toNumerics(format));
 }
 
 std::optional<Format> nvfp4::getFormatForScaleType(Type scaleElementType) {

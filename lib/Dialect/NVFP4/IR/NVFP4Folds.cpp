@@ -15,8 +15,7 @@ using namespace mlir::nvfp4;
 
 fp4::QuantizeOptions nvfp4::getQuantizeOptions(QuantizeOp op) {
   fp4::QuantizeOptions options;
-  options.format =
-      op.getFormat() == Format::nvfp4 ? fp4::Format::NVFP4 : fp4::Format::MXFP4;
+  options.format = toNumerics(op.getFormat());
   ScaleRuleAttr rule = op.getRule();
   switch (rule.getKind()) {
   case ScaleRuleKind::static_6:
@@ -43,9 +42,7 @@ fp4::QuantizeOptions nvfp4::getQuantizeOptions(QuantizeOp op) {
     options.searchRadius = static_cast<int>(*radius);
   options.block2D = op.getBlockShape() == BlockShape::tile_16x16;
   options.transpose = op.getTranspose();
-  options.scaleLayout = op.getScaleLayout() == ScaleLayout::tcgen05
-                            ? fp4::ScaleLayout::Tcgen05
-                            : fp4::ScaleLayout::RowMajor;
+  options.scaleLayout = toNumerics(op.getScaleLayout());
   RoundingAttr rounding = op.getRounding();
   if (rounding.getMode() == RoundingMode::stochastic) {
     options.rounding = fp4::Rounding::Stochastic;
@@ -54,16 +51,26 @@ fp4::QuantizeOptions nvfp4::getQuantizeOptions(QuantizeOp op) {
   return options;
 }
 
-/// The elements of a constant float tensor, widened (exactly) to fp32.
-static std::vector<float> toFloats(DenseElementsAttr attr) {
-  std::vector<float> values;
-  values.reserve(attr.getNumElements());
-  for (APFloat v : attr.getValues<APFloat>()) {
-    bool losesInfo = false;
-    v.convert(APFloat::IEEEsingle(), APFloat::rmNearestTiesToEven, &losesInfo);
-    values.push_back(v.convertToFloat());
-  }
-  return values;
+/// The storage of a constant as the numerics library reads it: every
+/// element's little-endian bytes, in row-major order (a splat is expanded).
+static std::vector<char> rawElements(DenseElementsAttr attr) {
+  ArrayRef<char> raw = attr.getRawData();
+  if (!attr.isSplat())
+    return std::vector<char>(raw.begin(), raw.end());
+  std::vector<char> expanded;
+  expanded.reserve(raw.size() * attr.getNumElements());
+  for (int64_t i = 0, e = attr.getNumElements(); i < e; ++i)
+    expanded.insert(expanded.end(), raw.begin(), raw.end());
+  return expanded;
+}
+
+/// The numerics library's name for a float tensor element type.
+static fp4::ElementType numericsElementType(Type type) {
+  if (type.isBF16())
+    return fp4::ElementType::BF16;
+  if (type.isF16())
+    return fp4::ElementType::F16;
+  return fp4::ElementType::F32; // The op's type constraint admits no other.
 }
 
 /// A constant of `type` (8-bit elements) holding `bytes`.
@@ -77,10 +84,11 @@ OpFoldResult AmaxOp::fold(FoldAdaptor adaptor) {
   auto input = dyn_cast_if_present<DenseElementsAttr>(adaptor.getInput());
   if (!input)
     return {};
-  std::vector<float> values = toFloats(input);
+  std::vector<char> values = rawElements(input);
   return FloatAttr::get(
-      getType(),
-      fp4::finiteAbsMax(values.data(), fp4::ElementType::F32, values.size()));
+      getType(), fp4::finiteAbsMax(values.data(),
+                                   numericsElementType(input.getElementType()),
+                                   input.getNumElements()));
 }
 
 LogicalResult QuantizeOp::fold(FoldAdaptor adaptor,
@@ -97,12 +105,13 @@ LogicalResult QuantizeOp::fold(FoldAdaptor adaptor,
     options.amax = amax.getValue().convertToFloat();
   }
   ArrayRef<int64_t> shape = getInput().getType().getShape();
-  std::vector<float> values = toFloats(input);
+  std::vector<char> values = rawElements(input);
   std::vector<uint8_t> data(getData().getType().getNumElements());
   std::vector<uint8_t> scales(getScales().getType().getNumElements());
-  fp4::QuantizeResult result = fp4::quantize(
-      values.data(), fp4::ElementType::F32, shape[0], shape[1], options,
-      data.data(), data.size(), scales.data(), scales.size());
+  fp4::QuantizeResult result =
+      fp4::quantize(values.data(), numericsElementType(input.getElementType()),
+                    shape[0], shape[1], options, data.data(), data.size(),
+                    scales.data(), scales.size());
   if (!result.ok)
     return failure(); // The verifier admits what the library accepts.
   results.push_back(bytesAttr(getData().getType(), data));
@@ -120,30 +129,20 @@ OpFoldResult DequantizeOp::fold(FoldAdaptor adaptor) {
   RankedTensorType resultType = getResult().getType();
   if (!data || !scales || !tensorScale || !resultType.hasStaticShape())
     return {};
-  auto rawBytes = [](DenseElementsAttr attr) {
-    std::vector<uint8_t> bytes;
-    bytes.reserve(attr.getNumElements());
-    for (APInt v : attr.getValues<APInt>())
-      bytes.push_back(static_cast<uint8_t>(v.getZExtValue()));
-    return bytes;
-  };
-  // 8-bit float scales are read through their bit patterns.
-  std::vector<uint8_t> scaleBytes;
-  scaleBytes.reserve(scales.getNumElements());
-  for (APFloat v : scales.getValues<APFloat>())
-    scaleBytes.push_back(
-        static_cast<uint8_t>(v.bitcastToAPInt().getZExtValue()));
-  std::vector<uint8_t> dataBytes = rawBytes(data);
-
+  // Packed codes (i8) and scales (f8) both hold one byte per element.
+  std::vector<char> dataBytes = rawElements(data);
+  std::vector<char> scaleBytes = rawElements(scales);
   Format format = *getFormatForScaleType(scales.getElementType());
-  bool tcgen05 = getScales().getType().getRank() == 5;
+  ScaleLayout layout = getScales().getType().getRank() == 5
+                           ? ScaleLayout::tcgen05
+                           : ScaleLayout::row_major;
   int64_t rows = resultType.getDimSize(0), cols = resultType.getDimSize(1);
   std::vector<float> out(rows * cols);
-  std::string error = fp4::dequantize(
-      dataBytes.data(), scaleBytes.data(), rows, cols,
-      format == Format::nvfp4 ? fp4::Format::NVFP4 : fp4::Format::MXFP4,
-      tcgen05 ? fp4::ScaleLayout::Tcgen05 : fp4::ScaleLayout::RowMajor,
-      tensorScale.getValue().convertToFloat(), out.data());
+  std::string error =
+      fp4::dequantize(reinterpret_cast<const uint8_t *>(dataBytes.data()),
+                      reinterpret_cast<const uint8_t *>(scaleBytes.data()),
+                      rows, cols, toNumerics(format), toNumerics(layout),
+                      tensorScale.getValue().convertToFloat(), out.data());
   if (!error.empty())
     return {};
   if (resultType.getElementType().isF32())

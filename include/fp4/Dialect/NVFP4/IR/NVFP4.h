@@ -26,6 +26,10 @@
 
 namespace mlir::nvfp4 {
 
+/// The numerics library's names for a format and a scale layout.
+fp4::Format toNumerics(Format format);
+fp4::ScaleLayout toNumerics(ScaleLayout layout);
+
 /// Elements per block scale: 16 for NVFP4, 32 for MXFP4.
 int64_t getBlockSize(Format format);
 

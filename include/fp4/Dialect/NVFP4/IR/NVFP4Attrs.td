@@ -131,13 +131,6 @@ def NVFP4_ScaleRuleAttr : NVFP4_Attr<"ScaleRule", "scale_rule"> {
   let genVerifyDecl = 1;
   // Lets ops name a default rule as a C++ expression.
   let constBuilderCall = "$0";
-  let extraClassDeclaration = [{
-    /// The tensor bound M of this rule's tensor scale: 256 for Four Over Six,
-    /// 448 otherwise.
-    float getTensorBound() const;
-    /// The value Q the block maximum is mapped to: 4 for static_4, else 6.
-    float getBlockTarget() const;
-  }];
 }
 
 //===----------------------------------------------------------------------===//
