@@ -8,7 +8,7 @@ fp4_phase_start bootstrap
 bash "$FP4_ROOT/scripts/bootstrap.sh"
 fp4_phase_end
 
-export PATH="$FP4_VENV/bin:$FP4_SITE/nvidia/cu13/bin:$PATH"
+export PATH="$FP4_PATH:$PATH"
 
 fp4_phase_start configure
 if [[ ! -f "$FP4_BUILD/build.ninja" ]]; then

@@ -5,7 +5,7 @@
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/env.sh"
 bash "$FP4_ROOT/scripts/build.sh"
-export PATH="$FP4_BUILD/bin:$FP4_VENV/bin:$FP4_SITE/nvidia/cu13/bin:$PATH"
+export PATH="$FP4_PATH:$PATH"
 
 out="$FP4_BUILD/examples"
 mkdir -p "$out"

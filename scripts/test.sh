@@ -7,7 +7,7 @@ source "$(dirname "${BASH_SOURCE[0]}")/env.sh"
 T0=$(date +%s)
 bash "$FP4_ROOT/scripts/build.sh"
 
-export PATH="$FP4_VENV/bin:$FP4_SITE/nvidia/cu13/bin:$PATH"
+export PATH="$FP4_PATH:$PATH"
 fp4_phase_start test
 results="$FP4_BUILD/test/results.json"
 status=0
