@@ -377,28 +377,11 @@ ScaleChoice searchScale(Format format, const float *x, size_t n, int c0,
   return best;
 }
 
-// Lower bounds on the computed MSE error of a candidate, summed in the same
-// sequential order as the error with zeros for the other elements.
-static float deadZoneBound(const float *x, size_t n, const ScaleCandidate &c) {
-  float acc = 0.0f;
-  for (size_t i = 0; i < n; ++i) {
-    float a = std::fabs(x[i]);
-    acc = acc + (a * c.r <= 0.25f ? a * a : 0.0f);
-  }
-  return acc;
-}
-
-static float clippingBound(const float *x, size_t n, const ScaleCandidate &c) {
-  float acc = 0.0f;
-  for (size_t i = 0; i < n; ++i) {
-    float d = std::fabs(x[i]) - c.xhat[7];
-    acc = acc + (d > 0.0f ? d * d : 0.0f);
-  }
-  return acc;
-}
-
-// deadZoneBound (Upward) or clippingBound of up to 4 candidates, one per
-// SIMD lane; each lane sums in element order like the scalar versions.
+// Lower bounds on the computed MSE error of up to 4 candidates, one per SIMD
+// lane, each summed in the same sequential order as the error with zeros for
+// the other elements. Upward: the dead zone, sum of x_i^2 over |x_i| * r <=
+// 0.25 (those elements quantize to 0). Otherwise clipping, sum of
+// (|x_i| - 6s)^2 over the elements beyond the largest representable value.
 template <bool Upward>
 static void laneBounds(const float *x, size_t n,
                        const ScaleCandidate *const *c, int count,
