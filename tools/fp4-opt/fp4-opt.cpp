@@ -17,7 +17,7 @@ int main(int argc, char **argv) {
   return mlir::asMainReturnCode(mlir::MlirOptMain(
       argc, argv,
       "fp4-opt: the fp4-mlir optimizer driver for NVFP4/MXFP4 block-scaled "
-      "4-bit floating point (nvfp4 dialect, its lowerings to the CPU and to "
-      "NVIDIA Blackwell tcgen05)\n",
+      "4-bit floating point (the nvfp4 dialect and the upstream passes it "
+      "lowers through, down to NVVM and sm_100a binaries)\n",
       registry));
 }
