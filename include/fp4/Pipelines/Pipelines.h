@@ -1,0 +1,27 @@
+//===- Pipelines.h - fp4-mlir named pass pipelines --------------*- C++ -*-===//
+//
+// Part of fp4-mlir. Pipelines that take nvfp4 IR on tensors to a target.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef FP4_PIPELINES_PIPELINES_H
+#define FP4_PIPELINES_PIPELINES_H
+
+namespace mlir {
+class OpPassManager;
+
+namespace fp4 {
+
+/// nvfp4-lower-to-cpu: convert-nvfp4-to-arith, one-shot bufferization (with
+/// function boundaries, identity layouts), buffer deallocation, and the
+/// conversions to the LLVM dialect for the host CPU. The result translates
+/// with mlir-translate --mlir-to-llvmir or runs in an ExecutionEngine.
+void buildNVFP4LowerToCPUPipeline(OpPassManager &pm);
+
+/// Registers the named pipelines with the pass registry (fp4-opt).
+void registerPipelines();
+
+} // namespace fp4
+} // namespace mlir
+
+#endif // FP4_PIPELINES_PIPELINES_H
