@@ -1,0 +1,94 @@
+//===- CpuKernel.cpp - JIT-compile nvfp4 IR for the host CPU --------------===//
+
+#include "CpuKernel.h"
+
+#include "fp4/InitAll.h"
+#include "fp4/Pipelines/Pipelines.h"
+
+#include "mlir/ExecutionEngine/ExecutionEngine.h"
+#include "mlir/ExecutionEngine/OptUtils.h"
+#include "mlir/IR/BuiltinOps.h"
+#include "mlir/IR/Diagnostics.h"
+#include "mlir/IR/DialectRegistry.h"
+#include "mlir/IR/MLIRContext.h"
+#include "mlir/Parser/Parser.h"
+#include "mlir/Pass/PassManager.h"
+#include "llvm/Support/TargetSelect.h"
+#include "llvm/Support/raw_ostream.h"
+
+using namespace mlir;
+
+namespace fp4tools {
+
+CpuKernel::CpuKernel() = default;
+CpuKernel::~CpuKernel() = default;
+
+std::unique_ptr<CpuKernel> CpuKernel::compile(const std::string &source,
+                                              std::string &error) {
+  static bool initialized = [] {
+    llvm::InitializeNativeTarget();
+    llvm::InitializeNativeTargetAsmPrinter();
+    return true;
+  }();
+  (void)initialized;
+
+  std::unique_ptr<CpuKernel> kernel(new CpuKernel());
+  DialectRegistry registry;
+  fp4::registerAllDialects(registry);
+  kernel->context = std::make_unique<MLIRContext>(registry);
+  MLIRContext &ctx = *kernel->context;
+
+  llvm::raw_string_ostream os(error);
+  ScopedDiagnosticHandler handler(&ctx, [&](Diagnostic &diag) {
+    os << diag.getLocation() << ": " << diag << "\n";
+    return success();
+  });
+  OwningOpRef<ModuleOp> module = parseSourceString<ModuleOp>(source, &ctx);
+  if (!module)
+    return nullptr;
+  PassManager pm(&ctx);
+  fp4::buildNVFP4LowerToCPUPipeline(pm);
+  if (failed(pm.run(*module)))
+    return nullptr;
+
+  ExecutionEngineOptions options;
+  options.transformer = makeOptimizingTransformer(/*optLevel=*/3,
+                                                  /*sizeLevel=*/0, nullptr);
+  auto engine = ExecutionEngine::create(*module, options);
+  if (!engine) {
+    os << llvm::toString(engine.takeError());
+    return nullptr;
+  }
+  kernel->engine = std::move(*engine);
+  return kernel;
+}
+
+bool CpuKernel::call(const std::string &name,
+                     const std::vector<void *> &args) {
+  auto symbol = engine->lookup("_mlir_ciface_" + name);
+  if (!symbol) {
+    llvm::consumeError(symbol.takeError());
+    return false;
+  }
+  void *fn = *symbol;
+  // Every argument is a pointer to a descriptor.
+  switch (args.size()) {
+  case 3:
+    reinterpret_cast<void (*)(void *, void *, void *)>(fn)(args[0], args[1],
+                                                           args[2]);
+    return true;
+  case 4:
+    reinterpret_cast<void (*)(void *, void *, void *, void *)>(fn)(
+        args[0], args[1], args[2], args[3]);
+    return true;
+  case 7:
+    reinterpret_cast<void (*)(void *, void *, void *, void *, void *, void *,
+                              void *)>(fn)(args[0], args[1], args[2], args[3],
+                                           args[4], args[5], args[6]);
+    return true;
+  default:
+    return false;
+  }
+}
+
+} // namespace fp4tools

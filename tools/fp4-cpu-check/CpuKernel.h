@@ -1,0 +1,68 @@
+//===- CpuKernel.h - JIT-compile nvfp4 IR for the host CPU ------*- C++ -*-===//
+//
+// Part of fp4-mlir. Compiles a module through nvfp4-lower-to-cpu and the MLIR
+// ExecutionEngine, and calls its functions through their C interface (every
+// argument a memref descriptor). Used by fp4-cpu-check and the benchmark.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef FP4_TOOLS_CPUKERNEL_H
+#define FP4_TOOLS_CPUKERNEL_H
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+namespace mlir {
+class ExecutionEngine;
+class MLIRContext;
+} // namespace mlir
+
+namespace fp4tools {
+
+/// A ranked memref descriptor, the C layout of the LLVM lowering of memref.
+template <int Rank>
+struct MemRefDescriptor {
+  void *allocated;
+  void *aligned;
+  int64_t offset;
+  int64_t sizes[Rank];
+  int64_t strides[Rank];
+};
+
+/// A row-major descriptor of `data` with `shape`.
+template <int Rank>
+MemRefDescriptor<Rank> describe(void *data, const int64_t (&shape)[Rank]) {
+  MemRefDescriptor<Rank> d{data, data, 0, {}, {}};
+  int64_t stride = 1;
+  for (int i = Rank - 1; i >= 0; --i) {
+    d.sizes[i] = shape[i];
+    d.strides[i] = stride;
+    stride *= shape[i];
+  }
+  return d;
+}
+
+/// One compiled module.
+class CpuKernel {
+public:
+  /// Parses `source`, lowers it with nvfp4-lower-to-cpu and JIT-compiles it;
+  /// null with `error` set on failure.
+  static std::unique_ptr<CpuKernel> compile(const std::string &source,
+                                            std::string &error);
+  ~CpuKernel();
+
+  /// Calls `name` (declared with llvm.emit_c_interface) with pointers to
+  /// its memref descriptors; false if the function is missing.
+  bool call(const std::string &name, const std::vector<void *> &args);
+
+private:
+  CpuKernel();
+  std::unique_ptr<mlir::MLIRContext> context;
+  std::unique_ptr<mlir::ExecutionEngine> engine;
+};
+
+} // namespace fp4tools
+
+#endif // FP4_TOOLS_CPUKERNEL_H
