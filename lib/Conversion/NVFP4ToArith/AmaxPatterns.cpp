@@ -2,16 +2,22 @@
 //
 // finiteAbsMax: max |x| over the finite elements (NaN and Inf count as 0).
 // The values reduced are non-negative and never NaN, so their maximum does
-// not depend on the order: a linalg.generic reduction, which any later
-// tiling, vectorization or parallelization keeps bit-exact.
+// not depend on the order. Static shapes whose size is a multiple of 16 get
+// a vector<16xf32> running-max loop over the flattened buffer; other shapes
+// (dynamic ones included) a linalg.generic reduction, which any later tiling,
+// vectorization or parallelization keeps bit-exact.
 //
 //===----------------------------------------------------------------------===//
 
 #include "PopulatePatterns.h"
 
+#include "mlir/Dialect/Bufferization/IR/Bufferization.h"
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
 #include "mlir/Dialect/Math/IR/Math.h"
+#include "mlir/Dialect/MemRef/IR/MemRef.h"
+#include "mlir/Dialect/SCF/IR/SCF.h"
+#include "mlir/Dialect/Vector/IR/VectorOps.h"
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
 
 #include <cfloat>
@@ -20,6 +26,60 @@ using namespace mlir;
 using namespace mlir::nvfp4;
 
 namespace {
+constexpr int64_t kLanes = 16;
+
+/// |x| for finite x, else 0 (a scalar or a vector).
+Value finiteAbs(OpBuilder &b, Location loc, Value x) {
+  Type f32 = b.getF32Type();
+  if (auto vector = dyn_cast<VectorType>(x.getType()))
+    f32 = vector.clone(f32);
+  if (getElementTypeOrSelf(x.getType()) != b.getF32Type())
+    x = arith::ExtFOp::create(b, loc, f32, x);
+  Value a = math::AbsFOp::create(b, loc, x);
+  auto splat = [&](float v) -> Value {
+    auto attr = b.getF32FloatAttr(v);
+    if (auto vector = dyn_cast<VectorType>(f32))
+      return arith::ConstantOp::create(b, loc,
+                                       DenseElementsAttr::get(vector, attr));
+    return arith::ConstantOp::create(b, loc, attr);
+  };
+  Value finite = arith::CmpFOp::create(b, loc, arith::CmpFPredicate::OLE, a,
+                                       splat(FLT_MAX));
+  return arith::SelectOp::create(b, loc, finite, a, splat(0.0f));
+}
+
+/// The vector loop over a flattened static buffer of n = 16k elements.
+Value vectorAmax(ImplicitLocOpBuilder &b, Value input, int64_t n) {
+  auto type = cast<RankedTensorType>(input.getType());
+  Value buffer = bufferization::ToBufferOp::create(
+      b, MemRefType::get(type.getShape(), type.getElementType()), input,
+      /*read_only=*/true);
+  if (type.getRank() != 1) {
+    ReassociationIndices all;
+    for (int64_t i = 0; i < type.getRank(); ++i)
+      all.push_back(i);
+    buffer = memref::CollapseShapeOp::create(
+        b, buffer, ArrayRef<ReassociationIndices>{all});
+  }
+  auto lanes = VectorType::get({kLanes}, b.getF32Type());
+  Value zero = arith::ConstantOp::create(
+      b, DenseElementsAttr::get(lanes, b.getF32FloatAttr(0.0f)));
+  auto loop = scf::ForOp::create(
+      b, arith::ConstantIndexOp::create(b, 0),
+      arith::ConstantIndexOp::create(b, n),
+      arith::ConstantIndexOp::create(b, kLanes), ValueRange{zero},
+      [&](OpBuilder &nested, Location loc, Value iv, ValueRange acc) {
+        Value x = vector::LoadOp::create(
+            nested, loc, VectorType::get({kLanes}, type.getElementType()),
+            buffer, ValueRange{iv});
+        Value m = arith::MaxNumFOp::create(nested, loc, acc[0],
+                                           finiteAbs(nested, loc, x));
+        scf::YieldOp::create(nested, loc, m);
+      });
+  return vector::ReductionOp::create(b, vector::CombiningKind::MAXNUMF,
+                                     loop.getResult(0));
+}
+
 struct AmaxLowering : OpRewritePattern<AmaxOp> {
   using OpRewritePattern::OpRewritePattern;
 
@@ -27,6 +87,12 @@ struct AmaxLowering : OpRewritePattern<AmaxOp> {
                                 PatternRewriter &rewriter) const override {
     ImplicitLocOpBuilder b(op.getLoc(), rewriter);
     auto inputType = cast<RankedTensorType>(op.getInput().getType());
+    if (inputType.hasStaticShape() && inputType.getNumElements() > 0 &&
+        inputType.getNumElements() % kLanes == 0) {
+      rewriter.replaceOp(
+          op, vectorAmax(b, op.getInput(), inputType.getNumElements()));
+      return success();
+    }
     Type f32 = b.getF32Type();
     auto c = [&](OpBuilder &builder, Location loc, float v) {
       return arith::ConstantFloatOp::create(builder, loc, cast<FloatType>(f32),
@@ -46,15 +112,8 @@ struct AmaxLowering : OpRewritePattern<AmaxOp> {
         b, TypeRange{init.getType()}, ValueRange{op.getInput()},
         ValueRange{init}, maps, iterators,
         [&](OpBuilder &nested, Location loc, ValueRange args) {
-          Value x = args[0];
-          if (!x.getType().isF32())
-            x = arith::ExtFOp::create(nested, loc, f32, x);
-          Value a = math::AbsFOp::create(nested, loc, x);
-          Value finite = arith::CmpFOp::create(
-              nested, loc, arith::CmpFPredicate::OLE, a, c(nested, loc, FLT_MAX));
-          a = arith::SelectOp::create(nested, loc, finite, a,
-                                      c(nested, loc, 0.0f));
-          Value m = arith::MaxNumFOp::create(nested, loc, args[1], a);
+          Value m = arith::MaxNumFOp::create(nested, loc, args[1],
+                                             finiteAbs(nested, loc, args[0]));
           linalg::YieldOp::create(nested, loc, m);
         });
     rewriter.replaceOpWithNewOp<tensor::ExtractOp>(op, reduce.getResult(0),
