@@ -4,8 +4,9 @@ FP4_VENV="${FP4_VENV:-$FP4_ROOT/.venv}"
 FP4_BUILD="${FP4_BUILD:-$FP4_ROOT/build}"
 FP4_JOBS="${FP4_JOBS:-2}"
 FP4_SITE="$FP4_VENV/lib/python3.11/site-packages"
-# Our tools, then the toolchain (lit, ninja, cuobjdump, nvdisasm).
-FP4_PATH="$FP4_BUILD/bin:$FP4_VENV/bin:$FP4_SITE/nvidia/cu13/bin"
+# Our tools, then the toolchain (lit, ninja, mlir-translate, mlir-runner,
+# cuobjdump, nvdisasm).
+FP4_PATH="$FP4_BUILD/bin:$FP4_VENV/bin:$FP4_SITE/mlir/bin:$FP4_SITE/nvidia/cu13/bin"
 
 fp4_phase_start() { FP4_PHASE="$1"; FP4_PHASE_T0=$(date +%s%N); echo "==> $1"; }
 fp4_phase_end() {

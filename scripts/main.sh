@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
-# The main job: sets everything up on a fresh machine, builds fp4-mlir, and
-# compiles the example through fp4-opt to sm_100a PTX and a cubin, showing the
-# Blackwell instructions in the result. Outputs go to build/examples/.
+# The main job: sets everything up on a fresh machine, builds fp4-mlir, folds
+# a constant weight's quantization, compiles an NVFP4 layer for the host CPU
+# (nvfp4-lower-to-cpu) and runs it, and compiles the sm_100a example through
+# fp4-opt to PTX and a cubin, showing the Blackwell instructions in the
+# result. Outputs go to build/examples/.
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/env.sh"
 bash "$FP4_ROOT/scripts/build.sh"
@@ -15,6 +17,17 @@ fp4-opt "$FP4_ROOT/examples/quantize-constant.mlir" -canonicalize \
   -o "$out/quantize-constant.folded.mlir"
 echo "--- the constant weight's quantize folded to packed E2M1 bytes + E4M3 scales:"
 cat "$out/quantize-constant.folded.mlir"
+fp4_phase_end
+
+fp4_phase_start "compile and run examples/cpu-quantize-matmul.mlir on the CPU"
+fp4-opt --nvfp4-lower-to-cpu "$FP4_ROOT/examples/cpu-quantize-matmul.mlir" \
+  -o "$out/cpu-quantize-matmul.llvm.mlir"
+mlir-translate --mlir-to-llvmir "$out/cpu-quantize-matmul.llvm.mlir" \
+  -o "$out/cpu-quantize-matmul.ll"
+echo "--- LLVM IR for the host CPU: $out/cpu-quantize-matmul.ll; running it:"
+mlir-runner -e main -entry-point-result=void \
+  -shared-libs="$FP4_SITE/mlir/lib/libmlir_c_runner_utils.so" \
+  "$out/cpu-quantize-matmul.llvm.mlir"
 fp4_phase_end
 
 example="$FP4_ROOT/examples/sm100a-block-scaled-mma.mlir"

@@ -31,6 +31,12 @@ else:
     # Without MLIR only the numerics tests can run.
     config.excludes += ["Dialect", "Conversion", "Pipelines", "Toolchain", "fp4-opt"]
 
+# mlir-runner's C runtime (vector.print), shipped beside the MLIR tools.
+runner_utils = os.path.join(config.mlir_tools_dir, "..", "lib", "libmlir_c_runner_utils.so")
+if os.path.exists(runner_utils):
+    config.available_features.add("mlir-runner")
+    config.substitutions.append(("%mlir_c_runner_utils", os.path.normpath(runner_utils)))
+
 if os.path.isdir(config.fp4_golden_dir):
     config.available_features.add("golden")
 

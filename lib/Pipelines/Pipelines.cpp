@@ -16,6 +16,11 @@
 using namespace mlir;
 
 void fp4::buildNVFP4LowerToCPUPipeline(OpPassManager &pm) {
+  // Inlining first: buffer deallocation cannot prove that buffers returned
+  // by calls do not alias local ones, and its runtime alias check stores
+  // memref<?xi1>, which MLIR 22's memref-to-LLVM lowering rejects (it
+  // asserts on element types narrower than 8 bits).
+  pm.addPass(createInlinerPass());
   pm.addPass(fp4::createConvertNVFP4ToArithPass());
   pm.addPass(createCanonicalizerPass());
   pm.addPass(createCSEPass());
