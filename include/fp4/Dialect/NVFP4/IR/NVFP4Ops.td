@@ -69,7 +69,9 @@ def NVFP4_QuantizeOp : NVFP4_Op<"quantize", [Pure]> {
     per block s = e4m3_rne((bamax / Q) * g_enc); y = x * (1 / (g * s));
     code = e2m1(y) by `rounding`. Four Over Six compares the two candidates'
     errors summed sequentially over the block's elements in fp32, without
-    contraction. amax = 0 gives g = 0, zero scales and +0 codes; a block
+    contraction. amax = 0 gives g = 0, zero scales and +0 codes (so does a
+    calibrated amax that is not finite and positive, at run time; folding
+    declines it); a block
     whose scale underflows E4M3 is all zero; NaN and infinities follow the
     library's documented policy.
 
