@@ -7,6 +7,7 @@
 //
 //===----------------------------------------------------------------------===//
 
+#include "BenchCases.h"
 #include "fp4/Numerics/BlockQuantize.h"
 
 #include <chrono>
@@ -14,7 +15,6 @@
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
-#include <random>
 #include <vector>
 
 using namespace mlir::fp4;
@@ -24,29 +24,14 @@ int main(int argc, char **argv) {
   uint64_t cols = argc > 2 ? std::strtoull(argv[2], nullptr, 10) : 4096;
   int reps = argc > 3 ? std::atoi(argv[3]) : 3;
   const char *only = argc > 4 ? argv[4] : nullptr;
-  std::mt19937 gen(7);
-  std::normal_distribution<float> normal(0.0f, 1.0f);
-  std::vector<uint16_t> input(rows * cols);
-  for (uint16_t &v : input) {
-    float f = normal(gen);
-    uint32_t bits;
-    std::memcpy(&bits, &f, 4);
-    v = static_cast<uint16_t>((bits + 0x7FFF + ((bits >> 16) & 1)) >> 16);
-  }
-  struct Case {
-    const char *format, *rule;
-  } cases[] = {
-      {"nvfp4", "static_6"}, {"nvfp4", "static_4"}, {"nvfp4", "mse"},
-      {"nvfp4", "mae"},      {"nvfp4", "abs_max"},  {"nvfp4", "search:1"},
-      {"nvfp4", "search:6"}, {"nvfp4", "exact"},    {"mxfp4", "static_6"},
-      {"mxfp4", "search:1"}, {"mxfp4", "exact"}};
+  std::vector<uint16_t> input = fp4bench::gaussianBF16(rows, cols);
   std::printf(
       "fp4-bench-numerics: %llux%llu bf16 N(0,1), one thread, best of %d\n",
       (unsigned long long)rows, (unsigned long long)cols, reps);
   std::printf("%-6s %-9s %14s %10s\n", "format", "rule", "elements/s",
               "vs static_6");
   double base = 0;
-  for (const Case &k : cases) {
+  for (const fp4bench::Case &k : fp4bench::kCases) {
     if (only && std::strcmp(only, k.rule) != 0)
       continue;
     QuantizeOptions o;

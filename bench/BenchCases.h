@@ -1,0 +1,46 @@
+//===- BenchCases.h - Inputs and cases shared by the benchmarks -*- C++ -*-===//
+//
+// Part of fp4-mlir. The quantize benchmarks (fp4-bench-numerics,
+// fp4-bench-lowering) time the same rules on the same input, so that their
+// figures compare.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef FP4_BENCH_BENCHCASES_H
+#define FP4_BENCH_BENCHCASES_H
+
+#include <cstdint>
+#include <cstring>
+#include <random>
+#include <vector>
+
+namespace fp4bench {
+
+/// rows x cols N(0,1) values rounded to bf16 (nearest even), seed 7.
+inline std::vector<uint16_t> gaussianBF16(uint64_t rows, uint64_t cols) {
+  std::mt19937 gen(7);
+  std::normal_distribution<float> normal(0.0f, 1.0f);
+  std::vector<uint16_t> input(rows * cols);
+  for (uint16_t &v : input) {
+    float f = normal(gen);
+    uint32_t bits;
+    std::memcpy(&bits, &f, 4);
+    v = static_cast<uint16_t>((bits + 0x7FFF + ((bits >> 16) & 1)) >> 16);
+  }
+  return input;
+}
+
+/// One benchmarked configuration: format name and rule (parseRuleSpec).
+struct Case {
+  const char *format, *rule;
+};
+
+inline constexpr Case kCases[] = {
+    {"nvfp4", "static_6"}, {"nvfp4", "static_4"}, {"nvfp4", "mse"},
+    {"nvfp4", "mae"},      {"nvfp4", "abs_max"},  {"nvfp4", "search:1"},
+    {"nvfp4", "search:6"}, {"nvfp4", "exact"},    {"mxfp4", "static_6"},
+    {"mxfp4", "search:1"}, {"mxfp4", "exact"}};
+
+} // namespace fp4bench
+
+#endif // FP4_BENCH_BENCHCASES_H
