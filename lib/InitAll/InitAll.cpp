@@ -12,6 +12,7 @@
 #include "fp4/Pipelines/Pipelines.h"
 
 #include "mlir/Conversion/ArithToLLVM/ArithToLLVM.h"
+#include "mlir/Conversion/ComplexToLLVM/ComplexToLLVM.h"
 #include "mlir/Conversion/ControlFlowToLLVM/ControlFlowToLLVM.h"
 #include "mlir/Conversion/FuncToLLVM/ConvertFuncToLLVM.h"
 #include "mlir/Conversion/GPUToNVVM/GPUToNVVM.h"
@@ -73,6 +74,7 @@ void fp4::registerAllDialects(DialectRegistry &registry) {
   // The ConvertToLLVMPatternInterface models that convert-to-llvm and
   // convert-gpu-to-nvvm load (without them those passes abort).
   arith::registerConvertArithToLLVMInterface(registry);
+  registerConvertComplexToLLVMInterface(registry); // loaded by linalg
   cf::registerConvertControlFlowToLLVMInterface(registry);
   registerConvertFuncToLLVMInterface(registry);
   NVVM::registerConvertGpuToNVVMInterface(registry);

@@ -9,6 +9,7 @@
 #define FP4_CONVERSION_PASSES_H
 
 #include "fp4/Conversion/NVFP4ToArith/NVFP4ToArith.h"
+#include "fp4/Conversion/NVFP4ToNVVM/NVFP4ToNVVM.h"
 #include "mlir/Pass/Pass.h"
 
 namespace mlir::fp4 {

@@ -49,4 +49,46 @@ def ConvertNVFP4ToArithPass : Pass<"convert-nvfp4-to-arith"> {
   ];
 }
 
+def ConvertNVFP4ToNVVMPass : Pass<"convert-nvfp4-to-nvvm", "::mlir::ModuleOp"> {
+  let summary = "Lower nvfp4.scaled_matmul to a Blackwell tcgen05 kernel";
+  let description = [{
+    Rewrites each `nvfp4.scaled_matmul` whose scales are in the `tcgen05`
+    layout into a `gpu.launch_func` of an sm_100a kernel in the
+    `gpu.module @nvfp4_kernels` (created with
+    `#nvvm.target<chip = "sm_100a", features = "+ptx88">`). The kernel is
+    built from real NVVM ops: `tcgen05.alloc`, `tcgen05.cp` of the 128x4
+    scale atoms, `tcgen05.mma.block_scale` (kind `mxf4nvf4` with `block16`
+    for NVFP4, `mxf4` with `block32` for MXFP4), `tcgen05.commit` with an
+    mbarrier wait, `tcgen05.ld` of the accumulator, the two tensor scales
+    applied in the epilogue, f32 or bf16 stores, `tcgen05.dealloc`.
+    One CTA of 128 threads computes a 128 x BN tile (BN = 256 when N allows,
+    else 128) with one K = 64 MMA per step. The instruction and
+    shared-memory descriptors come from unit-tested pure encoders.
+
+    The tensor core sums the products in its own order, so results agree
+    with the reference to fp32 accumulation rounding, not bit for bit.
+
+    Operands with row-major scales or dynamic shapes are reported with
+    their location and the pass fails. Other nvfp4 ops are left alone (run
+    `convert-nvfp4-to-arith` for them).
+
+    Example:
+    ```
+    fp4-opt --convert-nvfp4-to-nvvm in.mlir
+    fp4-opt --nvfp4-lower-to-sm100a in.mlir   # kernels to PTX (gpu.binary)
+    ```
+  }];
+  let dependentDialects = [
+    "::mlir::affine::AffineDialect",
+    "::mlir::arith::ArithDialect",
+    "::mlir::bufferization::BufferizationDialect",
+    "::mlir::gpu::GPUDialect",
+    "::mlir::LLVM::LLVMDialect",
+    "::mlir::memref::MemRefDialect",
+    "::mlir::NVVM::NVVMDialect",
+    "::mlir::scf::SCFDialect",
+    "::mlir::vector::VectorDialect",
+  ];
+}
+
 #endif // FP4_CONVERSION_PASSES_TD
