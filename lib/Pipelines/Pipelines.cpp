@@ -6,6 +6,8 @@
 #include "mlir/Conversion/Passes.h"
 #include "mlir/Dialect/Arith/Transforms/Passes.h"
 #include "mlir/Dialect/Bufferization/Pipelines/Passes.h"
+#include "mlir/Dialect/GPU/IR/GPUDialect.h"
+#include "mlir/Dialect/GPU/Transforms/Passes.h"
 #include "mlir/Dialect/Bufferization/Transforms/Passes.h"
 #include "mlir/Dialect/Linalg/Passes.h"
 #include "mlir/Dialect/MemRef/Transforms/Passes.h"
@@ -58,7 +60,40 @@ void fp4::buildNVFP4LowerToCPUPipeline(OpPassManager &pm) {
   pm.addPass(createCanonicalizerPass());
 }
 
+void fp4::buildNVFP4LowerToSM100aPipeline(OpPassManager &pm,
+                                          const std::string &format) {
+  pm.addPass(fp4::createConvertNVFP4ToNVVMPass());
+  OpPassManager &kernels = pm.nest<gpu::GPUModuleOp>();
+  kernels.addPass(createLowerAffinePass());
+  kernels.addPass(createSCFToControlFlowPass());
+  // nvvm.mbarrier.try_wait.parity has no intrinsic: it is expanded here.
+  kernels.addPass(createConvertNVVMToLLVMPass());
+  kernels.addPass(createConvertGpuOpsToNVVMOps());
+  kernels.addPass(createReconcileUnrealizedCastsPass());
+  GpuModuleToBinaryPassOptions binary;
+  binary.compilationTarget = format;
+  pm.addPass(createGpuModuleToBinaryPass(binary));
+}
+
+namespace {
+struct SM100aPipelineOptions
+    : public PassPipelineOptions<SM100aPipelineOptions> {
+  Option<std::string> format{
+      *this, "format",
+      llvm::cl::desc("gpu-module-to-binary format: isa (PTX), bin (cubin, "
+                     "calls ptxas) or fatbin"),
+      llvm::cl::init("isa")};
+};
+} // namespace
+
 void fp4::registerPipelines() {
+  PassPipelineRegistration<SM100aPipelineOptions>(
+      "nvfp4-lower-to-sm100a",
+      "Lower nvfp4.scaled_matmul to tcgen05 kernels for sm_100a and "
+      "serialize them (PTX or cubin)",
+      [](OpPassManager &pm, const SM100aPipelineOptions &options) {
+        buildNVFP4LowerToSM100aPipeline(pm, options.format);
+      });
   PassPipelineRegistration<>(
       "nvfp4-lower-to-cpu",
       "Lower nvfp4 IR on tensors to the LLVM dialect for the host CPU "

@@ -7,6 +7,8 @@
 #ifndef FP4_PIPELINES_PIPELINES_H
 #define FP4_PIPELINES_PIPELINES_H
 
+#include <string>
+
 namespace mlir {
 class OpPassManager;
 
@@ -17,6 +19,14 @@ namespace fp4 {
 /// conversions to the LLVM dialect for the host CPU. The result translates
 /// with mlir-translate --mlir-to-llvmir or runs in an ExecutionEngine.
 void buildNVFP4LowerToCPUPipeline(OpPassManager &pm);
+
+/// nvfp4-lower-to-sm100a: convert-nvfp4-to-nvvm (scaled_matmul becomes a
+/// tcgen05 kernel launch), then the kernels' gpu.module down to NVVM/LLVM
+/// and gpu-module-to-binary with `format` ("isa": PTX, "bin": cubin,
+/// "fatbin"). Host code (the launches and any other ops) is left for a host
+/// pipeline.
+void buildNVFP4LowerToSM100aPipeline(OpPassManager &pm,
+                                     const std::string &format = "isa");
 
 /// Registers the named pipelines with the pass registry (fp4-opt).
 void registerPipelines();
