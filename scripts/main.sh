@@ -30,20 +30,23 @@ mlir-runner -e main -entry-point-result=void \
   "$out/cpu-quantize-matmul.llvm.mlir"
 fp4_phase_end
 
-example="$FP4_ROOT/examples/sm100a-block-scaled-mma.mlir"
+example="$FP4_ROOT/examples/sm100a-scaled-matmul.mlir"
 
-fp4_phase_start "compile $(basename "$example")"
-fp4-opt "$example" --gpu-module-to-binary=format=isa -o "$out/example.isa.mlir"
+fp4_phase_start "compile $(basename "$example") for sm_100a"
+fp4-opt "$example" --nvfp4-lower-to-sm100a -o "$out/sm100a.isa.mlir"
 # The PTX is the string payload of the gpu.binary; unescape it to a file.
 "$FP4_VENV/bin/python" "$FP4_ROOT/scripts/extract-gpu-binary.py" \
-  "$out/example.isa.mlir" "$out/example.ptx"
-echo "--- PTX ($out/example.ptx), Blackwell instructions:"
-grep -E 'target|tcgen05|cvt\.rn\.satfinite\.e2m1' "$out/example.ptx"
+  "$out/sm100a.isa.mlir" "$out/sm100a.ptx"
+echo "--- PTX ($out/sm100a.ptx): kernels and their Blackwell instructions:"
+grep -E '^\.(target|version)|\.entry|tcgen05\.(mma|cp)' "$out/sm100a.ptx" \
+  | sed 's/^[[:space:]]*//' | sort | uniq -c
 if command -v ptxas >/dev/null; then
-  ptxas -arch=sm_100a "$out/example.ptx" -o "$out/example.cubin"
-  echo "--- cubin ($out/example.cubin): $(stat -c %s "$out/example.cubin") bytes"
+  ptxas -arch=sm_100a -v "$out/sm100a.ptx" -o "$out/sm100a.cubin" 2>&1 \
+    | grep -E "Compiling entry|spill"
+  echo "--- cubin ($out/sm100a.cubin): $(stat -c %s "$out/sm100a.cubin") bytes"
   if command -v cuobjdump >/dev/null; then
-    cuobjdump -sass "$out/example.cubin" | grep -E 'UTCOMMA|F2FP' | sed 's#/\*[^*]*\*/##g'
+    cuobjdump -sass "$out/sm100a.cubin" \
+      | grep -oE 'UTCOMMA(\.4X)?|UTCCP[.A-Za-z0-9]*|LDTM\.x[0-9]+' | sort | uniq -c
   fi
 else
   echo "ptxas not found: skipping the cubin"
