@@ -1,6 +1,6 @@
 //===- ScaledMmaKernel.cpp - The tcgen05 block-scaled matmul kernel -------===//
 //
-// The kernel follows the instruction sequence of docs/tcgen05.md:
+// The kernel (docs/tcgen05.md describes it):
 //   thread 0 initializes the mbarrier; warp 0 allocates tensor memory (D in
 //   columns [0, BN), A's scales at BN, B's at BN + 4 (+4 per 128 rows));
 //   per K step of 64: all threads copy the A and B tiles into shared memory
