@@ -10,6 +10,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "PopulatePatterns.h"
+#include "QuantizeEmitter.h"
 
 #include "mlir/Dialect/Bufferization/IR/Bufferization.h"
 #include "mlir/Dialect/Arith/IR/Arith.h"
@@ -24,29 +25,10 @@
 
 using namespace mlir;
 using namespace mlir::nvfp4;
+using namespace mlir::nvfp4::arith_lowering;
 
 namespace {
 constexpr int64_t kLanes = 16;
-
-/// |x| for finite x, else 0 (a scalar or a vector).
-Value finiteAbs(OpBuilder &b, Location loc, Value x) {
-  Type f32 = b.getF32Type();
-  if (auto vector = dyn_cast<VectorType>(x.getType()))
-    f32 = vector.clone(f32);
-  if (getElementTypeOrSelf(x.getType()) != b.getF32Type())
-    x = arith::ExtFOp::create(b, loc, f32, x);
-  Value a = math::AbsFOp::create(b, loc, x);
-  auto splat = [&](float v) -> Value {
-    auto attr = b.getF32FloatAttr(v);
-    if (auto vector = dyn_cast<VectorType>(f32))
-      return arith::ConstantOp::create(b, loc,
-                                       DenseElementsAttr::get(vector, attr));
-    return arith::ConstantOp::create(b, loc, attr);
-  };
-  Value finite = arith::CmpFOp::create(b, loc, arith::CmpFPredicate::OLE, a,
-                                       splat(FLT_MAX));
-  return arith::SelectOp::create(b, loc, finite, a, splat(0.0f));
-}
 
 /// The vector loop over a flattened static buffer of n = 16k elements.
 Value vectorAmax(ImplicitLocOpBuilder &b, Value input, int64_t n) {
@@ -73,7 +55,7 @@ Value vectorAmax(ImplicitLocOpBuilder &b, Value input, int64_t n) {
             nested, loc, VectorType::get({kLanes}, type.getElementType()),
             buffer, ValueRange{iv});
         Value m = arith::MaxNumFOp::create(nested, loc, acc[0],
-                                           finiteAbs(nested, loc, x));
+                                           emitFiniteAbs(nested, loc, x));
         scf::YieldOp::create(nested, loc, m);
       });
   return vector::ReductionOp::create(b, vector::CombiningKind::MAXNUMF,
@@ -113,7 +95,7 @@ struct AmaxLowering : OpRewritePattern<AmaxOp> {
         ValueRange{init}, maps, iterators,
         [&](OpBuilder &nested, Location loc, ValueRange args) {
           Value m = arith::MaxNumFOp::create(nested, loc, args[1],
-                                             finiteAbs(nested, loc, args[0]));
+                                             emitFiniteAbs(nested, loc, args[0]));
           linalg::YieldOp::create(nested, loc, m);
         });
     rewriter.replaceOpWithNewOp<tensor::ExtractOp>(op, reduce.getResult(0),

@@ -8,6 +8,7 @@
 
 #include "ScaleSelection.h"
 #include "ArithNumerics.h"
+#include "QuantizeEmitter.h"
 
 #include "fp4/Numerics/ScaleRules.h"
 #include "mlir/Dialect/Arith/IR/Arith.h"
@@ -119,7 +120,8 @@ Value ScaleChooser::error(Value byte, fp4::ErrorMetric metric) {
 Value ScaleChooser::standardByte(float q) {
   Value qc = arith::ConstantFloatOp::create(b, b.getF32Type(), APFloat(q));
   Value t = arith::DivFOp::create(b, block.bamax, qc);
-  Value byte = nvfp4() ? e4m3Encode(b, arith::MulFOp::create(b, t, block.gEnc))
+  Value byte = nvfp4() ? block.codecs->encodeE4M3(
+                             b, arith::MulFOp::create(b, t, block.gEnc))
                        : ue8m0RoundUp(b, t);
   return arith::ExtUIOp::create(b, b.getI32Type(), byte);
 }
@@ -133,7 +135,8 @@ Value ScaleChooser::fourOverSix() {
       b, sHp6,
       arith::ConstantFloatOp::create(b, b.getF32Type(), APFloat(1.5f)));
   auto byteOf = [&](Value s) {
-    return arith::ExtUIOp::create(b, b.getI32Type(), e4m3Encode(b, s));
+    return arith::ExtUIOp::create(b, b.getI32Type(),
+                                  block.codecs->encodeE4M3(b, s));
   };
   Value b6 = byteOf(sHp6), b4 = byteOf(sHp4);
   Value e6 = error(b6, o.metric), e4 = error(b4, o.metric);

@@ -15,6 +15,8 @@
 
 namespace mlir::nvfp4::arith_lowering {
 
+class QuantizeCodecs;
+
 /// Elements per vector chunk: one NVFP4 block, half an MXFP4 block, one row
 /// of a 16x16 tile.
 inline constexpr int64_t kChunk = 16;
@@ -30,6 +32,8 @@ struct BlockValues {
   /// memref<256x8xf32>: per scale byte, r then xhat[1..7]
   /// (makeCandidateTable; the zero candidate is all zeros).
   Value table;
+  /// The E4M3 encoder of scale bytes (portable or a target's converts).
+  const QuantizeCodecs *codecs = nullptr;
 };
 
 /// A candidate scale's encoding multiplier r and dequantized magnitudes
