@@ -64,6 +64,7 @@ void fp4::buildNVFP4LowerToSM100aPipeline(OpPassManager &pm,
                                           const std::string &format) {
   pm.addPass(fp4::createConvertNVFP4ToNVVMPass());
   OpPassManager &kernels = pm.nest<gpu::GPUModuleOp>();
+  kernels.addPass(memref::createExpandStridedMetadataPass());
   kernels.addPass(createLowerAffinePass());
   kernels.addPass(createSCFToControlFlowPass());
   // nvvm.mbarrier.try_wait.parity has no intrinsic: it is expanded here.

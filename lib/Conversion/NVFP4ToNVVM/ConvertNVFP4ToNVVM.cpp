@@ -27,6 +27,7 @@ using namespace mlir;
 
 void mlir::fp4::populateNVFP4ToNVVMPatterns(RewritePatternSet &patterns) {
   nvfp4::nvvm_lowering::populateScaledMmaPatterns(patterns);
+  nvfp4::nvvm_lowering::populateQuantizePatterns(patterns);
 }
 
 namespace {
@@ -35,9 +36,14 @@ struct ConvertNVFP4ToNVVMPass
   void runOnOperation() override {
     ModuleOp module = getOperation();
     bool unsupported = false;
-    module.walk([&](nvfp4::ScaledMatmulOp op) {
-      if (auto reason = nvfp4::nvvm_lowering::unsupportedReason(op)) {
-        op.emitOpError() << *reason;
+    module.walk([&](Operation *op) {
+      std::optional<std::string> reason;
+      if (auto matmul = dyn_cast<nvfp4::ScaledMatmulOp>(op))
+        reason = nvfp4::nvvm_lowering::unsupportedReason(matmul);
+      else if (auto quantize = dyn_cast<nvfp4::QuantizeOp>(op))
+        reason = nvfp4::nvvm_lowering::unsupportedReason(quantize);
+      if (reason) {
+        op->emitOpError() << *reason;
         unsupported = true;
       }
     });
@@ -50,8 +56,10 @@ struct ConvertNVFP4ToNVVMPass
     config.setStrictness(GreedyRewriteStrictness::ExistingOps);
     if (failed(applyPatternsGreedily(module, std::move(patterns), config)))
       return signalPassFailure();
-    WalkResult left = module.walk([](nvfp4::ScaledMatmulOp op) {
-      op.emitOpError() << "was not lowered by convert-nvfp4-to-nvvm";
+    WalkResult left = module.walk([](Operation *op) {
+      if (!isa<nvfp4::ScaledMatmulOp, nvfp4::QuantizeOp>(op))
+        return WalkResult::advance();
+      op->emitOpError() << "was not lowered by convert-nvfp4-to-nvvm";
       return WalkResult::interrupt();
     });
     if (left.wasInterrupted())

@@ -43,7 +43,7 @@ std::optional<std::string> unsupportedReason(ScaledMatmulOp op) {
 }
 
 /// The gpu.module that holds the kernels, created on first use.
-static gpu::GPUModuleOp getKernelModule(ModuleOp module, OpBuilder &b) {
+gpu::GPUModuleOp getKernelModule(ModuleOp module, OpBuilder &b) {
   if (auto existing = module.lookupSymbol<gpu::GPUModuleOp>(kKernelModule))
     return existing;
   module->setAttr(gpu::GPUDialect::getContainerModuleAttrName(),

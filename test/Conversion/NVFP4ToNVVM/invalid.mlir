@@ -15,3 +15,11 @@ func.func @dynamic(%a: tensor<?x32xi8>, %sa: tensor<?x1x32x4x4xf8E4M3FN>, %b: te
       : tensor<?x32xi8>, tensor<?x1x32x4x4xf8E4M3FN>, tensor<128x32xi8>, tensor<1x1x32x4x4xf8E4M3FN> -> tensor<?x128xf32>
   return %d : tensor<?x128xf32>
 }
+
+// -----
+
+func.func @dynamic_quantize(%x: tensor<?x64xf32>) -> tensor<?x32xi8> {
+  // expected-error @+1 {{'nvfp4.quantize' op has a dynamic dimension; convert-nvfp4-to-nvvm supports static shapes only}}
+  %q, %s, %g = nvfp4.quantize %x : tensor<?x64xf32> -> tensor<?x32xi8>, tensor<?x4xf8E4M3FN>
+  return %q : tensor<?x32xi8>
+}

@@ -1,0 +1,367 @@
+//===- QuantizePatterns.cpp - nvfp4.quantize to sm_100a kernels -----------===//
+//
+// nvfp4.quantize becomes two kernel launches:
+//   amax (NVFP4 without a calibrated amax): one thread per 16 elements, the
+//     max of the finite |x| of its chunk, combined with an unsigned atomic
+//     max on the f32 bits (non-negative floats order like their bits, and a
+//     max does not depend on the order, so the result is exact);
+//   quantize: one thread per block. Each CTA fills the 256 x 8 candidate
+//     table in shared memory, then every thread runs the portable block code
+//     (QuantizeEmitter, the library's order) with the sm_100a converts:
+//     cvt.rn.satfinite.e4m3x2.f32 for scale bytes and
+//     cvt.rn.satfinite.e2m1x2.f32 for the element pairs. Both round to
+//     nearest even with saturation, as the library does; the one difference,
+//     a signed zero encoding as 0x8, is masked (the library encodes +-0 as 0).
+//     Stochastic rounding keeps the portable E2M1 code (the hardware's
+//     cvt.rs uses its own random bits).
+// The host reads the amax back to compute the decode scale g.
+//
+//===----------------------------------------------------------------------===//
+
+#include "PopulatePatterns.h"
+
+#include "ArithNumerics.h"
+#include "QuantizeEmitter.h"
+#include "ScaleSelection.h"
+
+#include "fp4/Numerics/BlockQuantize.h"
+#include "fp4/Numerics/ScaleRules.h"
+#include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/Bufferization/IR/Bufferization.h"
+#include "mlir/Dialect/GPU/IR/GPUDialect.h"
+#include "mlir/Dialect/LLVMIR/NVVMDialect.h"
+#include "mlir/Dialect/MemRef/IR/MemRef.h"
+#include "mlir/Dialect/SCF/IR/SCF.h"
+#include "mlir/Dialect/Vector/IR/VectorOps.h"
+#include "mlir/IR/BuiltinOps.h"
+
+#include <cfloat>
+
+using namespace mlir;
+using namespace mlir::nvfp4;
+using namespace mlir::nvfp4::arith_lowering;
+using namespace mlir::nvfp4::arith_numerics;
+
+namespace mlir::nvfp4::nvvm_lowering {
+
+namespace {
+constexpr int64_t kThreads = 128;
+
+/// The sm_100a converts in place of the portable codecs.
+class NVVMCodecs : public QuantizeCodecs {
+public:
+  Value encodeE4M3(ImplicitLocOpBuilder &b, Value x) const override {
+    // cvt.rn.satfinite.e4m3x2.f32 d, a, b: b lands in bits 7:0.
+    Value pair = NVVM::ConvertF32x2ToF8x2Op::create(
+        b, b.getI16Type(), x, x,
+        NVVM::FPRoundingModeAttr::get(b.getContext(), NVVM::FPRoundingMode::RN),
+        NVVM::SaturationModeAttr::get(b.getContext(),
+                                      NVVM::SaturationMode::SATFINITE),
+        b.getBoolAttr(false), TypeAttr::get(b.getType<Float8E4M3FNType>()));
+    return arith::TruncIOp::create(b, b.getI8Type(), pair);
+  }
+
+  Value encodePacked(ImplicitLocOpBuilder &b, Value x, Value abs, Value r,
+                     Value offsets) const override {
+    if (offsets)
+      return QuantizeCodecs::encodePacked(b, x, abs, r, offsets);
+    Value y = arith::MulFOp::create(b, x, r);
+    // cvt.rn.satfinite.e2m1x2.f32 d, a, b: a in the high nibble, so the odd
+    // element goes first.
+    SmallVector<Value> bytes;
+    for (int64_t i = 0; i < kChunk; i += 2) {
+      Value even = vector::ExtractOp::create(b, y, ArrayRef<int64_t>{i});
+      Value odd = vector::ExtractOp::create(b, y, ArrayRef<int64_t>{i + 1});
+      bytes.push_back(NVVM::ConvertF32x2ToF4x2Op::create(
+          b, b.getI8Type(), odd, even, /*relu=*/false,
+          b.getType<Float4E2M1FNType>()));
+    }
+    auto packedType = VectorType::get({kChunk / 2}, b.getI8Type());
+    Value packed = vector::FromElementsOp::create(b, packedType, bytes);
+    // +-0 encodes as 0 (cvt gives 0x8 for -0).
+    SmallVector<int64_t> evenLanes, oddLanes;
+    for (int64_t i = 0; i < kChunk; i += 2) {
+      evenLanes.push_back(i);
+      oddLanes.push_back(i + 1);
+    }
+    auto isZero = [&](ArrayRef<int64_t> lanes) {
+      Value half = vector::ShuffleOp::create(b, y, y, lanes);
+      return arith::CmpFOp::create(b, arith::CmpFPredicate::OEQ, half,
+                                   f32Const(b, 0.0f, half.getType()));
+    };
+    Value keep = arith::OrIOp::create(
+        b,
+        arith::SelectOp::create(b, isZero(evenLanes),
+                                intConst(b, 0, 8, packedType),
+                                intConst(b, 0x0F, 8, packedType)),
+        arith::SelectOp::create(b, isZero(oddLanes),
+                                intConst(b, 0, 8, packedType),
+                                intConst(b, 0xF0, 8, packedType)));
+    return arith::AndIOp::create(b, packed, keep);
+  }
+};
+
+std::string typeName(Type t) {
+  std::string s;
+  llvm::raw_string_ostream os(s);
+  os << t;
+  return s;
+}
+
+/// A readable symbol for one quantize configuration.
+std::string quantizeKernelName(QuantizeOp op, const fp4::QuantizeOptions &o) {
+  auto in = cast<RankedTensorType>(op.getInput().getType());
+  std::string rule = fp4::ruleSpecName(o);
+  std::replace(rule.begin(), rule.end(), ':', '_');
+  std::string name = std::string("quantize_") +
+                     (o.format == fp4::Format::NVFP4 ? "nvfp4_" : "mxfp4_") +
+                     rule + "_" + std::to_string(in.getDimSize(0)) + "x" +
+                     std::to_string(in.getDimSize(1)) + "_" +
+                     typeName(in.getElementType());
+  if (o.block2D)
+    name += "_tile16";
+  if (o.transpose)
+    name += "_t";
+  if (o.scaleLayout == fp4::ScaleLayout::Tcgen05)
+    name += "_tcgen05";
+  if (o.rounding == fp4::Rounding::Stochastic)
+    name += "_sr" + std::to_string(o.seed);
+  return name;
+}
+
+Value idx(ImplicitLocOpBuilder &b, int64_t v) {
+  return arith::ConstantIndexOp::create(b, v);
+}
+
+/// A kernel gpu.func with `argTypes` and workgroup buffers; its body is
+/// filled by `body` (builder at the entry, before the gpu.return).
+gpu::GPUFuncOp createKernel(
+    gpu::GPUModuleOp kernels, Location loc, StringRef name,
+    TypeRange argTypes, TypeRange workgroup,
+    function_ref<void(ImplicitLocOpBuilder &, gpu::GPUFuncOp)> body) {
+  OpBuilder b(kernels.getContext());
+  b.setInsertionPointToEnd(kernels.getBody());
+  auto func = gpu::GPUFuncOp::create(
+      b, loc, name, b.getFunctionType(argTypes, {}), workgroup, TypeRange{});
+  func->setAttr(gpu::GPUDialect::getKernelFuncAttrName(), b.getUnitAttr());
+  func.setKnownBlockSizeAttr(b.getDenseI32ArrayAttr({kThreads, 1, 1}));
+  ImplicitLocOpBuilder ib(loc, b);
+  ib.setInsertionPointToStart(&func.getBody().front());
+  body(ib, func);
+  gpu::ReturnOp::create(ib);
+  return func;
+}
+
+/// The global thread index (blocks of kThreads along x).
+Value globalThread(ImplicitLocOpBuilder &b) {
+  Value tid = gpu::ThreadIdOp::create(b, gpu::Dimension::x);
+  Value bid = gpu::BlockIdOp::create(b, gpu::Dimension::x);
+  return arith::AddIOp::create(
+      b, arith::MulIOp::create(b, bid, idx(b, kThreads)), tid);
+}
+
+gpu::GPUFuncOp getAmaxKernel(gpu::GPUModuleOp kernels, QuantizeOp op,
+                             MemRefType inType, MemRefType bitsType) {
+  std::string name = "amax_" + std::to_string(inType.getDimSize(0)) + "x" +
+                     std::to_string(inType.getDimSize(1)) + "_" +
+                     typeName(inType.getElementType());
+  if (auto existing = kernels.lookupSymbol<gpu::GPUFuncOp>(name))
+    return existing;
+  int64_t chunks = inType.getNumElements() / kChunk;
+  return createKernel(
+      kernels, op.getLoc(), name, {inType, bitsType}, {},
+      [&](ImplicitLocOpBuilder &b, gpu::GPUFuncOp func) {
+        Value in = func.getArgument(0), bits = func.getArgument(1);
+        Value gid = globalThread(b);
+        Value active = arith::CmpIOp::create(b, arith::CmpIPredicate::ult, gid,
+                                             idx(b, chunks));
+        scf::IfOp::create(b, active, [&](OpBuilder &nested, Location loc) {
+          ImplicitLocOpBuilder ib(loc, nested);
+          Value flat = memref::CollapseShapeOp::create(
+              ib, in, ArrayRef<ReassociationIndices>{{0, 1}});
+          Value x = vector::LoadOp::create(
+              ib, VectorType::get({kChunk}, inType.getElementType()), flat,
+              ValueRange{arith::MulIOp::create(ib, gid, idx(ib, kChunk))});
+          Value m = vector::ReductionOp::create(
+              ib, vector::CombiningKind::MAXNUMF, emitFiniteAbs(ib, loc, x));
+          Value mBits = arith::BitcastOp::create(ib, ib.getI32Type(), m);
+          memref::AtomicRMWOp::create(ib, arith::AtomicRMWKind::maxu, mBits,
+                                      bits, ValueRange{idx(ib, 0)});
+          scf::YieldOp::create(ib);
+        });
+      });
+}
+
+gpu::GPUFuncOp getQuantizeKernel(gpu::GPUModuleOp kernels, QuantizeOp op,
+                                 const fp4::QuantizeOptions &o,
+                                 const QuantizeGeometry &g,
+                                 ArrayRef<Type> argTypes) {
+  std::string name = quantizeKernelName(op, o);
+  if (auto existing = kernels.lookupSymbol<gpu::GPUFuncOp>(name))
+    return existing;
+  auto tableType = MemRefType::get(
+      {256, 8}, Float32Type::get(op.getContext()), MemRefLayoutAttrInterface(),
+      gpu::AddressSpaceAttr::get(op.getContext(),
+                                 gpu::AddressSpace::Workgroup));
+  ScaleLayout layout = op.getScaleLayout();
+  bool nvfp4 = o.format == fp4::Format::NVFP4;
+  return createKernel(
+      kernels, op.getLoc(), name, argTypes, {tableType},
+      [&](ImplicitLocOpBuilder &b, gpu::GPUFuncOp func) {
+        static const NVVMCodecs codecs;
+        Value in = func.getArgument(0), data = func.getArgument(1),
+              scales = func.getArgument(2), bits = func.getArgument(3);
+        Value table = func.getWorkgroupAttributions()[0];
+        QuantizeEmitter emitter(b, o, g, layout, in, data, scales, codecs);
+        auto f32 = [&](float v) {
+          return arith::ConstantFloatOp::create(b, b.getF32Type(), APFloat(v));
+        };
+        Value amax = f32(1.0f), gEnc = f32(1.0f), gDec = f32(1.0f);
+        Value valid = arith::ConstantIntOp::create(b, 1, 1);
+        Value clamp = f32(FLT_MAX);
+        if (nvfp4) {
+          amax = arith::BitcastOp::create(
+              b, b.getF32Type(),
+              memref::LoadOp::create(b, bits, ValueRange{idx(b, 0)}));
+          TensorScaleValues ts = emitTensorScale(b, o, amax);
+          gEnc = ts.gEnc;
+          gDec = ts.gDec;
+          valid = ts.valid;
+          clamp = amax;
+        }
+        // The CTA fills the candidate table, one row per thread.
+        Value tid = gpu::ThreadIdOp::create(b, gpu::Dimension::x);
+        for (int64_t first = 0; first <= emitter.topByte();
+             first += kThreads) {
+          Value row = arith::AddIOp::create(b, tid, idx(b, first));
+          Value inTable = arith::CmpIOp::create(
+              b, arith::CmpIPredicate::ule, row, idx(b, emitter.topByte()));
+          scf::IfOp::create(b, inTable, [&](OpBuilder &nested, Location loc) {
+            ImplicitLocOpBuilder ib(loc, nested);
+            QuantizeEmitter inner(ib, o, g, layout, in, data, scales, codecs);
+            inner.emitTableEntry(row, table, gDec, amax);
+            scf::YieldOp::create(ib);
+          });
+        }
+        gpu::BarrierOp::create(b);
+        Value gid = globalThread(b);
+        int64_t blocks = g.numGroups() * g.scaleCols();
+        Value active = arith::CmpIOp::create(b, arith::CmpIPredicate::ult, gid,
+                                             idx(b, blocks));
+        scf::IfOp::create(b, active, [&](OpBuilder &nested, Location loc) {
+          ImplicitLocOpBuilder ib(loc, nested);
+          Value group = arith::DivUIOp::create(ib, gid, idx(ib, g.scaleCols()));
+          Value block = arith::RemUIOp::create(ib, gid, idx(ib, g.scaleCols()));
+          scf::IfOp::create(
+              ib, valid,
+              [&](OpBuilder &thenBuilder, Location thenLoc) {
+                ImplicitLocOpBuilder tb(thenLoc, thenBuilder);
+                QuantizeEmitter inner(tb, o, g, layout, in, data, scales,
+                                      codecs);
+                inner.emitBlock(table, gEnc, clamp, group, block);
+                scf::YieldOp::create(tb);
+              },
+              [&](OpBuilder &elseBuilder, Location elseLoc) {
+                ImplicitLocOpBuilder eb(elseLoc, elseBuilder);
+                QuantizeEmitter inner(eb, o, g, layout, in, data, scales,
+                                      codecs);
+                inner.emitZeroBlock(group, block);
+                scf::YieldOp::create(eb);
+              });
+          scf::YieldOp::create(ib);
+        });
+      });
+}
+
+struct QuantizeToSM100a : OpRewritePattern<QuantizeOp> {
+  using OpRewritePattern::OpRewritePattern;
+
+  LogicalResult matchAndRewrite(QuantizeOp op,
+                                PatternRewriter &rewriter) const override {
+    if (std::optional<std::string> reason = unsupportedReason(op))
+      return rewriter.notifyMatchFailure(op, *reason);
+    auto module = op->getParentOfType<ModuleOp>();
+    if (!module)
+      return rewriter.notifyMatchFailure(op, "not inside a module");
+    fp4::QuantizeOptions o = getQuantizeOptions(op);
+    QuantizeGeometry g = getQuantizeGeometry(op, o);
+    bool nvfp4 = o.format == fp4::Format::NVFP4;
+    auto bufferType = [](Value v) {
+      auto t = cast<RankedTensorType>(v.getType());
+      return MemRefType::get(t.getShape(), t.getElementType());
+    };
+    MemRefType inType = bufferType(op.getInput());
+    MemRefType dataType = bufferType(op.getData());
+    MemRefType scalesType = bufferType(op.getScales());
+    auto bitsType = MemRefType::get({1}, rewriter.getI32Type());
+
+    gpu::GPUModuleOp kernels = getKernelModule(module, rewriter);
+    gpu::GPUFuncOp quantizeKernel = getQuantizeKernel(
+        kernels, op, o, g, {inType, dataType, scalesType, bitsType});
+
+    ImplicitLocOpBuilder b(op.getLoc(), rewriter);
+    Value in = bufferization::ToBufferOp::create(b, inType, op.getInput(),
+                                                 /*read_only=*/true);
+    Value data = memref::AllocOp::create(b, dataType);
+    Value scales = memref::AllocOp::create(b, scalesType);
+    Value bits = memref::AllocOp::create(b, bitsType);
+    Value zero = idx(b, 0), one = idx(b, 1);
+    auto launch = [&](gpu::GPUFuncOp kernel, int64_t threads,
+                      ValueRange args) {
+      int64_t grid = (threads + kThreads - 1) / kThreads;
+      gpu::LaunchFuncOp::create(b, kernel,
+                                gpu::KernelDim3{idx(b, grid), one, one},
+                                gpu::KernelDim3{idx(b, kThreads), one, one},
+                                Value(), args);
+    };
+    Value calibrated = op.getAmax();
+    Value initialBits =
+        calibrated ? arith::BitcastOp::create(b, b.getI32Type(), calibrated)
+                         .getResult()
+                   : arith::ConstantIntOp::create(b, 0, 32).getResult();
+    memref::StoreOp::create(b, initialBits, bits, ValueRange{zero});
+    if (nvfp4 && !calibrated)
+      launch(getAmaxKernel(kernels, op, inType, bitsType),
+             inType.getNumElements() / kChunk, ValueRange{in, bits});
+    launch(quantizeKernel, g.numGroups() * g.scaleCols(),
+           ValueRange{in, data, scales, bits});
+
+    Value tensorScale = arith::ConstantFloatOp::create(
+        b, b.getF32Type(), APFloat(1.0f));
+    if (nvfp4) {
+      Value amax = arith::BitcastOp::create(
+          b, b.getF32Type(), memref::LoadOp::create(b, bits, ValueRange{zero}));
+      TensorScaleValues ts = emitTensorScale(b, o, amax);
+      tensorScale = arith::SelectOp::create(
+          b, ts.valid, ts.gDec,
+          arith::ConstantFloatOp::create(b, b.getF32Type(), APFloat(0.0f)));
+    }
+    auto toTensor = [&](Value buffer, Value result) -> Value {
+      return bufferization::ToTensorOp::create(
+          b, result.getType(), buffer, /*restrict=*/b.getUnitAttr(),
+          /*writable=*/b.getUnitAttr());
+    };
+    rewriter.replaceOp(op, {toTensor(data, op.getData()),
+                            toTensor(scales, op.getScales()), tensorScale});
+    return success();
+  }
+};
+} // namespace
+
+std::optional<std::string> unsupportedReason(QuantizeOp op) {
+  auto isDynamic = [](Type t) {
+    auto shaped = dyn_cast<ShapedType>(t);
+    return shaped && !shaped.hasStaticShape();
+  };
+  if (llvm::any_of(op->getOperandTypes(), isDynamic) ||
+      llvm::any_of(op->getResultTypes(), isDynamic))
+    return std::string("has a dynamic dimension; convert-nvfp4-to-nvvm "
+                       "supports static shapes only");
+  return std::nullopt;
+}
+
+void populateQuantizePatterns(RewritePatternSet &patterns) {
+  patterns.add<QuantizeToSM100a>(patterns.getContext());
+}
+
+} // namespace mlir::nvfp4::nvvm_lowering
