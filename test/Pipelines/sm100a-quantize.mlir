@@ -19,8 +19,10 @@
 // One thread per block: row blocks fit in registers. A 16x16 tile does not
 // (256 values per thread): that kernel spills (about 4 KB), a known cost.
 // PTXAS: Compiling entry function 'quantize_nvfp4_mse_256x256_bf16_tcgen05' for 'sm_100a'
+// PTXAS-NEXT: Function properties for quantize_nvfp4_mse_256x256_bf16_tcgen05
 // PTXAS-NEXT: 0 bytes stack frame, 0 bytes spill stores, 0 bytes spill loads
 // PTXAS: Compiling entry function 'amax_256x256_bf16' for 'sm_100a'
+// PTXAS-NEXT: Function properties for amax_256x256_bf16
 // PTXAS-NEXT: 0 bytes stack frame, 0 bytes spill stores, 0 bytes spill loads
 // PTXAS: Compiling entry function 'quantize_nvfp4_exact_256x256_bf16_tile16_t' for 'sm_100a'
 
