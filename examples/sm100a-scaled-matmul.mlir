@@ -2,9 +2,10 @@
 // activations quantized with Four Over Six (mse), weights with ScaleSearch,
 // both with block scales in the tcgen05 128x4 layout that the tensor cores
 // read; the products run as tcgen05.mma.block_scale kernels.
-// scripts/main.sh compiles it with `fp4-opt --nvfp4-lower-to-sm100a` (the
-// kernels to PTX, then ptxas to a cubin). The quantize ops stay host code in
-// this pipeline (convert-nvfp4-to-arith lowers them).
+// scripts/main.sh compiles it with `fp4-opt --nvfp4-lower-to-sm100a`: each
+// quantize becomes an amax kernel (NVFP4) and a per-block kernel using the
+// sm_100a E2M1/E4M3 converts, each scaled_matmul a tcgen05 kernel; all are
+// serialized to PTX, then ptxas makes a cubin.
 
 func.func @nvfp4_layer(%x: tensor<128x512xbf16>, %w: tensor<256x512xbf16>) -> tensor<128x256xbf16> {
   %xq, %xs, %xg = nvfp4.quantize %x {rule = #nvfp4.scale_rule<four_over_six, metric = mse>,

@@ -38,15 +38,16 @@ fp4-opt "$example" --nvfp4-lower-to-sm100a -o "$out/sm100a.isa.mlir"
 "$FP4_VENV/bin/python" "$FP4_ROOT/scripts/extract-gpu-binary.py" \
   "$out/sm100a.isa.mlir" "$out/sm100a.ptx"
 echo "--- PTX ($out/sm100a.ptx): kernels and their Blackwell instructions:"
-grep -E '^\.(target|version)|\.entry|tcgen05\.(mma|cp)' "$out/sm100a.ptx" \
-  | sed 's/^[[:space:]]*//' | sort | uniq -c
+grep -oE '^\.(target|version) [a-z0-9_.]+|\.entry [a-z0-9_]+|tcgen05\.(mma|cp)[a-z0-9_:.]*|cvt\.rn\.satfinite\.[a-z0-9]+\.f32' \
+  "$out/sm100a.ptx" | sort | uniq -c
 if command -v ptxas >/dev/null; then
   ptxas -arch=sm_100a -v "$out/sm100a.ptx" -o "$out/sm100a.cubin" 2>&1 \
     | grep -E "Compiling entry|spill"
   echo "--- cubin ($out/sm100a.cubin): $(stat -c %s "$out/sm100a.cubin") bytes"
   if command -v cuobjdump >/dev/null; then
     cuobjdump -sass "$out/sm100a.cubin" \
-      | grep -oE 'UTCOMMA(\.4X)?|UTCCP[.A-Za-z0-9]*|LDTM\.x[0-9]+' | sort | uniq -c
+      | grep -oE 'UTCOMMA(\.4X)?|UTCCP[.A-Za-z0-9]*|LDTM\.x[0-9]+|F2FP\.SATFINITE\.E(2M1|4M3)[.A-Z0-9_]*' \
+      | sort | uniq -c
   fi
 else
   echo "ptxas not found: skipping the cubin"
