@@ -90,8 +90,8 @@ struct SM100aPipelineOptions
 void fp4::registerPipelines() {
   PassPipelineRegistration<SM100aPipelineOptions>(
       "nvfp4-lower-to-sm100a",
-      "Lower nvfp4.scaled_matmul to tcgen05 kernels for sm_100a and "
-      "serialize them (PTX or cubin)",
+      "Lower nvfp4.quantize and scaled_matmul to sm_100a kernels (hardware "
+      "converts, tcgen05 MMA) and serialize them (PTX or cubin)",
       [](OpPassManager &pm, const SM100aPipelineOptions &options) {
         buildNVFP4LowerToSM100aPipeline(pm, options.format);
       });

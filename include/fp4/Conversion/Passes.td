@@ -50,7 +50,7 @@ def ConvertNVFP4ToArithPass : Pass<"convert-nvfp4-to-arith"> {
 }
 
 def ConvertNVFP4ToNVVMPass : Pass<"convert-nvfp4-to-nvvm", "::mlir::ModuleOp"> {
-  let summary = "Lower nvfp4.scaled_matmul to a Blackwell tcgen05 kernel";
+  let summary = "Lower nvfp4.scaled_matmul and quantize to sm_100a kernels";
   let description = [{
     Rewrites each `nvfp4.scaled_matmul` whose scales are in the `tcgen05`
     layout into a `gpu.launch_func` of an sm_100a kernel in the
@@ -68,9 +68,18 @@ def ConvertNVFP4ToNVVMPass : Pass<"convert-nvfp4-to-nvvm", "::mlir::ModuleOp"> {
     The tensor core sums the products in its own order, so results agree
     with the reference to fp32 accumulation rounding, not bit for bit.
 
-    Operands with row-major scales or dynamic shapes are reported with
-    their location and the pass fails. Other nvfp4 ops are left alone (run
-    `convert-nvfp4-to-arith` for them).
+    Each `nvfp4.quantize` becomes an amax kernel (NVFP4 without a calibrated
+    amax: an atomic max of the finite |x| bits) and a kernel with one thread
+    per block that runs the portable lowering's block code (the numerics
+    library's order) with `cvt.rn.satfinite.e2m1x2.f32` and
+    `cvt.rn.satfinite.e4m3x2.f32` (`nvvm.convert.f32x2.to.f4x2` /
+    `.to.f8x2`); the host reads the amax back for the decode scale.
+    Host buffers are passed to the kernels as they are (unified memory).
+
+    Matmul operands with row-major scales, and dynamic shapes, are reported
+    with their location and the pass fails. `nvfp4.amax` and
+    `nvfp4.dequantize` are left alone (`convert-nvfp4-to-arith` lowers
+    them).
 
     Example:
     ```

@@ -18,9 +18,11 @@ namespace fp4 {
 #define GEN_PASS_DECL_CONVERTNVFP4TONVVMPASS
 #include "fp4/Conversion/Passes.h.inc"
 
-/// Adds the pattern that rewrites nvfp4.scaled_matmul (static shapes,
-/// tcgen05 scale layout) into a gpu.launch_func of a tcgen05 kernel, which
-/// it adds to the gpu.module @nvfp4_kernels of the enclosing module.
+/// Adds the patterns that rewrite nvfp4.scaled_matmul (static shapes,
+/// tcgen05 scale layout) into a launch of a tcgen05 kernel and
+/// nvfp4.quantize (static shapes) into launches of amax and quantize
+/// kernels; the kernels go to the gpu.module @nvfp4_kernels of the enclosing
+/// module.
 void populateNVFP4ToNVVMPatterns(RewritePatternSet &patterns);
 
 } // namespace fp4
