@@ -47,12 +47,7 @@ SmallVector<Value> scaleIndices(ImplicitLocOpBuilder &b, ScaleLayout layout,
 }
 
 LogicalResult requireStaticShapes(Operation *op, PatternRewriter &rewriter) {
-  auto isDynamic = [](Type t) {
-    auto shaped = dyn_cast<ShapedType>(t);
-    return shaped && !shaped.hasStaticShape();
-  };
-  if (llvm::any_of(op->getOperandTypes(), isDynamic) ||
-      llvm::any_of(op->getResultTypes(), isDynamic))
+  if (hasDynamicShapes(op))
     return rewriter.notifyMatchFailure(op, "dynamic shapes are not supported");
   return success();
 }

@@ -43,12 +43,7 @@ struct ConvertNVFP4ToArithPass
       if (!isa<nvfp4::QuantizeOp, nvfp4::DequantizeOp,
                nvfp4::ScaledMatmulOp>(op))
         return;
-      auto isDynamic = [](Type t) {
-        auto shaped = dyn_cast<ShapedType>(t);
-        return shaped && !shaped.hasStaticShape();
-      };
-      if (llvm::any_of(op->getOperandTypes(), isDynamic) ||
-          llvm::any_of(op->getResultTypes(), isDynamic)) {
+      if (nvfp4::hasDynamicShapes(op)) {
         op->emitOpError()
             << "has a dynamic dimension; convert-nvfp4-to-arith supports "
                "static shapes only";

@@ -349,12 +349,7 @@ struct QuantizeToSM100a : OpRewritePattern<QuantizeOp> {
 } // namespace
 
 std::optional<std::string> unsupportedReason(QuantizeOp op) {
-  auto isDynamic = [](Type t) {
-    auto shaped = dyn_cast<ShapedType>(t);
-    return shaped && !shaped.hasStaticShape();
-  };
-  if (llvm::any_of(op->getOperandTypes(), isDynamic) ||
-      llvm::any_of(op->getResultTypes(), isDynamic))
+  if (hasDynamicShapes(op))
     return std::string("has a dynamic dimension; convert-nvfp4-to-nvvm "
                        "supports static shapes only");
   return std::nullopt;

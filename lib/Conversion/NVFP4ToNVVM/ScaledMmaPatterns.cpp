@@ -26,12 +26,7 @@ using namespace mlir::nvfp4;
 namespace mlir::nvfp4::nvvm_lowering {
 
 std::optional<std::string> unsupportedReason(ScaledMatmulOp op) {
-  auto isDynamic = [](Type t) {
-    auto shaped = dyn_cast<ShapedType>(t);
-    return shaped && !shaped.hasStaticShape();
-  };
-  if (llvm::any_of(op->getOperandTypes(), isDynamic) ||
-      llvm::any_of(op->getResultTypes(), isDynamic))
+  if (hasDynamicShapes(op))
     return std::string("has a dynamic dimension; convert-nvfp4-to-nvvm "
                        "supports static shapes only");
   auto scales = cast<RankedTensorType>(op.getLhsScales().getType());

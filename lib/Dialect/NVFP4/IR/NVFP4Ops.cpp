@@ -263,3 +263,12 @@ LogicalResult ScaledMatmulOp::verify() {
                          << " (M x N), but got " << shapeString(resultShape);
   return success();
 }
+
+bool mlir::nvfp4::hasDynamicShapes(Operation *op) {
+  auto isDynamic = [](Type t) {
+    auto shaped = dyn_cast<ShapedType>(t);
+    return shaped && !shaped.hasStaticShape();
+  };
+  return llvm::any_of(op->getOperandTypes(), isDynamic) ||
+         llvm::any_of(op->getResultTypes(), isDynamic);
+}

@@ -37,6 +37,10 @@ int64_t getBlockSize(Format format);
 /// (f8E4M3FN: nvfp4, f8E8M0FNU: mxfp4), or std::nullopt.
 std::optional<Format> getFormatForScaleType(Type scaleElementType);
 
+/// True when an operand or result of `op` is a shaped type with a dynamic
+/// dimension (the lowerings take static shapes only).
+bool hasDynamicShapes(Operation *op);
+
 /// The numerics-library options that `op`'s attributes describe (the amax
 /// operand, when present, is not included).
 fp4::QuantizeOptions getQuantizeOptions(QuantizeOp op);
