@@ -67,3 +67,34 @@ func.func @mxfp4_stochastic(%x: tensor<32x64xf32>) -> f32 {
       : tensor<32x64xf32> -> tensor<32x32xi8>, tensor<32x2xf8E8M0FNU>
   return %g : f32
 }
+
+// -----
+
+// Every rule runs in the kernel: ScaleSearch's candidate loops and the exact
+// rule's bounded walks (scf.while) next to the sm_100a converts; 16x16 tiles
+// and transposed input too.
+// CHECK-LABEL: func.func @search
+// CHECK:       gpu.func @quantize_nvfp4_search_4_32x64_f32
+// CHECK:         nvvm.convert.f32x2.to.f8x2
+// CHECK:         scf.for {{.*}} -> (f32, i32)
+// CHECK:         nvvm.convert.f32x2.to.f4x2
+func.func @search(%x: tensor<32x64xf32>) -> tensor<32x32xi8> {
+  %q, %s, %g = nvfp4.quantize %x {rule = #nvfp4.scale_rule<scale_search, radius = 4>}
+      : tensor<32x64xf32> -> tensor<32x32xi8>, tensor<32x4xf8E4M3FN>
+  return %q : tensor<32x32xi8>
+}
+
+// -----
+
+// CHECK-LABEL: func.func @exact_tile_transposed
+// CHECK:       gpu.func @quantize_nvfp4_exact_32x64_f32_tile16_t
+// CHECK-COUNT-16: memref.load %{{.*}} : memref<32x64xf32>
+// CHECK:         scf.while
+// CHECK:         scf.while
+// CHECK:         nvvm.convert.f32x2.to.f4x2
+func.func @exact_tile_transposed(%x: tensor<32x64xf32>) -> tensor<64x16xi8> {
+  %q2, %s2, %g2 = nvfp4.quantize %x {rule = #nvfp4.scale_rule<exact>,
+                                    block_shape = #nvfp4.block_shape<tile_16x16>, transpose}
+      : tensor<32x64xf32> -> tensor<64x16xi8>, tensor<64x2xf8E4M3FN>
+  return %q2 : tensor<64x16xi8>
+}
