@@ -18,67 +18,58 @@ using namespace mlir::fp4::tcgen05;
 namespace {
 int checks = 0, failures = 0;
 
+/// Checks that `encode` accepts `fields` and gives `expected`.
+template <typename Fields, typename Word, typename Encode>
+void expectValue(const char *name, const Fields &fields, Word expected,
+                 Encode encode) {
+  ++checks;
+  Word actual = 0;
+  std::string error;
+  if (!encode(fields, actual, error)) {
+    std::printf("FAIL %s: rejected: %s\n", name, error.c_str());
+    ++failures;
+  } else if (actual != expected) {
+    std::printf("FAIL %s: 0x%0*" PRIX64 ", expected 0x%0*" PRIX64 "\n", name,
+                int(2 * sizeof(Word)), uint64_t(actual), int(2 * sizeof(Word)),
+                uint64_t(expected));
+    ++failures;
+  } else {
+    std::printf("ok   %s: 0x%0*" PRIX64 "\n", name, int(2 * sizeof(Word)),
+                uint64_t(actual));
+  }
+}
+
+/// Checks that `encode` rejects `fields` with a message containing `message`.
+template <typename Word, typename Fields, typename Encode>
+void expectRejected(const char *name, const Fields &fields,
+                    const std::string &message, Encode encode) {
+  ++checks;
+  Word actual = 0;
+  std::string error;
+  if (encode(fields, actual, error) ||
+      error.find(message) == std::string::npos) {
+    std::printf("FAIL %s: expected error '%s', got '%s'\n", name,
+                message.c_str(), error.c_str());
+    ++failures;
+  } else {
+    std::printf("ok   %s: %s\n", name, error.c_str());
+  }
+}
+
 void expectInstr(const char *name, const BlockScaledInstrDescriptor &f,
                  uint32_t expected) {
-  ++checks;
-  uint32_t actual = 0;
-  std::string error;
-  if (!encodeBlockScaledInstrDescriptor(f, actual, error)) {
-    std::printf("FAIL %s: rejected: %s\n", name, error.c_str());
-    ++failures;
-  } else if (actual != expected) {
-    std::printf("FAIL %s: 0x%08" PRIX32 ", expected 0x%08" PRIX32 "\n", name,
-                actual, expected);
-    ++failures;
-  } else {
-    std::printf("ok   %s: 0x%08" PRIX32 "\n", name, actual);
-  }
+  expectValue(name, f, expected, encodeBlockScaledInstrDescriptor);
 }
-
 void expectInstrError(const char *name, const BlockScaledInstrDescriptor &f,
                       const std::string &message) {
-  ++checks;
-  uint32_t actual = 0;
-  std::string error;
-  if (encodeBlockScaledInstrDescriptor(f, actual, error) ||
-      error.find(message) == std::string::npos) {
-    std::printf("FAIL %s: expected error '%s', got '%s'\n", name,
-                message.c_str(), error.c_str());
-    ++failures;
-  } else {
-    std::printf("ok   %s: %s\n", name, error.c_str());
-  }
+  expectRejected<uint32_t>(name, f, message, encodeBlockScaledInstrDescriptor);
 }
-
 void expectSmem(const char *name, const SmemDescriptor &f, uint64_t expected) {
-  ++checks;
-  uint64_t actual = 0;
-  std::string error;
-  if (!encodeSmemDescriptor(f, actual, error)) {
-    std::printf("FAIL %s: rejected: %s\n", name, error.c_str());
-    ++failures;
-  } else if (actual != expected) {
-    std::printf("FAIL %s: 0x%016" PRIX64 ", expected 0x%016" PRIX64 "\n", name,
-                actual, expected);
-    ++failures;
-  } else {
-    std::printf("ok   %s: 0x%016" PRIX64 "\n", name, actual);
-  }
+  expectValue(name, f, expected, encodeSmemDescriptor);
 }
-
 void expectSmemError(const char *name, const SmemDescriptor &f,
                      const std::string &message) {
-  ++checks;
-  uint64_t actual = 0;
-  std::string error;
-  if (encodeSmemDescriptor(f, actual, error) ||
-      error.find(message) == std::string::npos) {
-    std::printf("FAIL %s: expected error '%s', got '%s'\n", name,
-                message.c_str(), error.c_str());
-    ++failures;
-  } else {
-    std::printf("ok   %s: %s\n", name, error.c_str());
-  }
+  expectRejected<uint64_t>(name, f, message, encodeSmemDescriptor);
 }
 
 BlockScaledInstrDescriptor nvfp4(unsigned n) {
