@@ -12,7 +12,7 @@
 #include "PopulatePatterns.h"
 #include "QuantizeEmitter.h"
 
-#include "mlir/Dialect/Bufferization/IR/Bufferization.h"
+
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
 #include "mlir/Dialect/Math/IR/Math.h"
@@ -33,9 +33,7 @@ constexpr int64_t kLanes = 16;
 /// The vector loop over a flattened static buffer of n = 16k elements.
 Value vectorAmax(ImplicitLocOpBuilder &b, Value input, int64_t n) {
   auto type = cast<RankedTensorType>(input.getType());
-  Value buffer = bufferization::ToBufferOp::create(
-      b, MemRefType::get(type.getShape(), type.getElementType()), input,
-      /*read_only=*/true);
+  Value buffer = readBuffer(b, input);
   if (type.getRank() != 1) {
     ReassociationIndices all;
     for (int64_t i = 0; i < type.getRank(); ++i)

@@ -1,6 +1,6 @@
 //===- BufferPlumbing.cpp - Buffers and scale indices for NVFP4ToArith ----===//
 
-#include "PopulatePatterns.h"
+#include "BufferPlumbing.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Bufferization/IR/Bufferization.h"

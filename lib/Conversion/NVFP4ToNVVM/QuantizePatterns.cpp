@@ -21,13 +21,13 @@
 #include "PopulatePatterns.h"
 
 #include "ArithNumerics.h"
+#include "BufferPlumbing.h"
 #include "QuantizeEmitter.h"
 #include "ScaleSelection.h"
 
 #include "fp4/Numerics/BlockQuantize.h"
 #include "fp4/Numerics/ScaleRules.h"
 #include "mlir/Dialect/Arith/IR/Arith.h"
-#include "mlir/Dialect/Bufferization/IR/Bufferization.h"
 #include "mlir/Dialect/GPU/IR/GPUDialect.h"
 #include "mlir/Dialect/LLVMIR/NVVMDialect.h"
 #include "mlir/Dialect/MemRef/IR/MemRef.h"
@@ -286,25 +286,20 @@ struct QuantizeToSM100a : OpRewritePattern<QuantizeOp> {
     fp4::QuantizeOptions o = getQuantizeOptions(op);
     QuantizeGeometry g = getQuantizeGeometry(op, o);
     bool nvfp4 = o.format == fp4::Format::NVFP4;
-    auto bufferType = [](Value v) {
-      auto t = cast<RankedTensorType>(v.getType());
-      return MemRefType::get(t.getShape(), t.getElementType());
-    };
-    MemRefType inType = bufferType(op.getInput());
-    MemRefType dataType = bufferType(op.getData());
-    MemRefType scalesType = bufferType(op.getScales());
-    auto bitsType = MemRefType::get({1}, rewriter.getI32Type());
+    ImplicitLocOpBuilder b(op.getLoc(), rewriter);
+    Value in = readBuffer(b, op.getInput());
+    Value data = allocBuffer(b, op.getData().getType());
+    Value scales = allocBuffer(b, op.getScales().getType());
+    Value bits = memref::AllocOp::create(
+        b, MemRefType::get({1}, rewriter.getI32Type()));
+    auto inType = cast<MemRefType>(in.getType());
+    auto bitsType = cast<MemRefType>(bits.getType());
 
     gpu::GPUModuleOp kernels = getKernelModule(module, rewriter);
-    gpu::GPUFuncOp quantizeKernel = getQuantizeKernel(
-        kernels, op, o, g, {inType, dataType, scalesType, bitsType});
+    gpu::GPUFuncOp quantizeKernel =
+        getQuantizeKernel(kernels, op, o, g,
+                          {inType, data.getType(), scales.getType(), bitsType});
 
-    ImplicitLocOpBuilder b(op.getLoc(), rewriter);
-    Value in = bufferization::ToBufferOp::create(b, inType, op.getInput(),
-                                                 /*read_only=*/true);
-    Value data = memref::AllocOp::create(b, dataType);
-    Value scales = memref::AllocOp::create(b, scalesType);
-    Value bits = memref::AllocOp::create(b, bitsType);
     Value zero = idx(b, 0), one = idx(b, 1);
     auto launch = [&](gpu::GPUFuncOp kernel, int64_t threads,
                       ValueRange args) {
@@ -336,13 +331,10 @@ struct QuantizeToSM100a : OpRewritePattern<QuantizeOp> {
           b, ts.valid, ts.gDec,
           arith::ConstantFloatOp::create(b, b.getF32Type(), APFloat(0.0f)));
     }
-    auto toTensor = [&](Value buffer, Value result) -> Value {
-      return bufferization::ToTensorOp::create(
-          b, result.getType(), buffer, /*restrict=*/b.getUnitAttr(),
-          /*writable=*/b.getUnitAttr());
-    };
-    rewriter.replaceOp(op, {toTensor(data, op.getData()),
-                            toTensor(scales, op.getScales()), tensorScale});
+    rewriter.replaceOp(op,
+                       {bufferToTensor(b, data, op.getData().getType()),
+                        bufferToTensor(b, scales, op.getScales().getType()),
+                        tensorScale});
     return success();
   }
 };

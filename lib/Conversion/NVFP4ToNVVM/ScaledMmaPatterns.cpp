@@ -8,14 +8,14 @@
 //===----------------------------------------------------------------------===//
 
 #include "PopulatePatterns.h"
+
+#include "BufferPlumbing.h"
 #include "ScaledMmaKernel.h"
 
 #include "fp4/Dialect/NVFP4/IR/NVFP4.h"
 #include "mlir/Dialect/Arith/IR/Arith.h"
-#include "mlir/Dialect/Bufferization/IR/Bufferization.h"
 #include "mlir/Dialect/GPU/IR/GPUDialect.h"
 #include "mlir/Dialect/LLVMIR/NVVMDialect.h"
-#include "mlir/Dialect/MemRef/IR/MemRef.h"
 #include "mlir/IR/BuiltinOps.h"
 #include "mlir/IR/SymbolTable.h"
 #include "mlir/Parser/Parser.h"
@@ -108,31 +108,23 @@ struct ScaledMatmulToTcgen05 : OpRewritePattern<ScaledMatmulOp> {
     if (failed(kernel))
       return failure();
 
-    Location loc = op.getLoc();
-    auto toBuffer = [&](Value tensor) -> Value {
-      auto type = cast<RankedTensorType>(tensor.getType());
-      return bufferization::ToBufferOp::create(
-          rewriter, loc, MemRefType::get(type.getShape(), type.getElementType()),
-          tensor, /*read_only=*/true);
-    };
-    Value out = memref::AllocOp::create(
-        rewriter, loc,
-        MemRefType::get(resultType.getShape(), resultType.getElementType()));
-    Value g = arith::MulFOp::create(rewriter, loc, op.getLhsTensorScale(),
+    ImplicitLocOpBuilder b(op.getLoc(), rewriter);
+    using arith_lowering::readBuffer;
+    Value out = arith_lowering::allocBuffer(b, resultType);
+    Value g = arith::MulFOp::create(b, op.getLhsTensorScale(),
                                     op.getRhsTensorScale());
     auto index = [&](int64_t v) {
-      return arith::ConstantIndexOp::create(rewriter, loc, v).getResult();
+      return arith::ConstantIndexOp::create(b, v).getResult();
     };
     gpu::KernelDim3 grid{index(config.m / 128), index(config.n / config.tileN),
                          index(1)};
     gpu::KernelDim3 block{index(128), index(1), index(1)};
     gpu::LaunchFuncOp::create(
-        rewriter, loc, *kernel, grid, block, /*dynamicSharedMemorySize=*/Value(),
-        ValueRange{toBuffer(op.getLhs()), toBuffer(op.getLhsScales()),
-                   toBuffer(op.getRhs()), toBuffer(op.getRhsScales()), out, g});
-    rewriter.replaceOpWithNewOp<bufferization::ToTensorOp>(
-        op, resultType, out, /*restrict=*/rewriter.getUnitAttr(),
-        /*writable=*/rewriter.getUnitAttr());
+        b, *kernel, grid, block, /*dynamicSharedMemorySize=*/Value(),
+        ValueRange{readBuffer(b, op.getLhs()), readBuffer(b, op.getLhsScales()),
+                   readBuffer(b, op.getRhs()), readBuffer(b, op.getRhsScales()),
+                   out, g});
+    rewriter.replaceOp(op, arith_lowering::bufferToTensor(b, out, resultType));
     return success();
   }
 };
