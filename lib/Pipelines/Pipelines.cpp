@@ -77,14 +77,33 @@ void fp4::buildNVFP4LowerToSM100aPipeline(OpPassManager &pm,
 }
 
 namespace {
+/// gpu-module-to-binary's formats. An enum option, so that the pipeline
+/// parser rejects any other value with a message (a bad string reaches
+/// gpu-module-to-binary, which then aborts).
+enum class BinaryFormat { Isa, Bin, Fatbin };
+
 struct SM100aPipelineOptions
     : public PassPipelineOptions<SM100aPipelineOptions> {
-  Option<std::string> format{
-      *this, "format",
-      llvm::cl::desc("gpu-module-to-binary format: isa (PTX), bin (cubin, "
-                     "calls ptxas) or fatbin"),
-      llvm::cl::init("isa")};
+  Option<BinaryFormat> format{
+      *this, "format", llvm::cl::desc("What the kernels are serialized to"),
+      llvm::cl::init(BinaryFormat::Isa),
+      llvm::cl::values(
+          clEnumValN(BinaryFormat::Isa, "isa", "PTX"),
+          clEnumValN(BinaryFormat::Bin, "bin", "a cubin (runs ptxas)"),
+          clEnumValN(BinaryFormat::Fatbin, "fatbin", "a fatbinary"))};
 };
+
+const char *formatName(BinaryFormat format) {
+  switch (format) {
+  case BinaryFormat::Isa:
+    return "isa";
+  case BinaryFormat::Bin:
+    return "bin";
+  case BinaryFormat::Fatbin:
+    return "fatbin";
+  }
+  return "isa";
+}
 } // namespace
 
 void fp4::registerPipelines() {
@@ -93,7 +112,7 @@ void fp4::registerPipelines() {
       "Lower nvfp4.quantize and scaled_matmul to sm_100a kernels (hardware "
       "converts, tcgen05 MMA) and serialize them (PTX or cubin)",
       [](OpPassManager &pm, const SM100aPipelineOptions &options) {
-        buildNVFP4LowerToSM100aPipeline(pm, options.format);
+        buildNVFP4LowerToSM100aPipeline(pm, formatName(options.format));
       });
   PassPipelineRegistration<>(
       "nvfp4-lower-to-cpu",

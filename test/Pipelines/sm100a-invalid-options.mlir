@@ -1,0 +1,7 @@
+// A format that gpu-module-to-binary does not know is rejected when the
+// pipeline is parsed (passed through, it made gpu-module-to-binary abort).
+// RUN: not fp4-opt --nvfp4-lower-to-sm100a=format=bogus %s -o /dev/null 2>&1 | FileCheck %s
+// CHECK: for the --format option: Cannot find option named 'bogus'!
+func.func @empty() {
+  return
+}
