@@ -9,6 +9,7 @@
 
 #include "fp4/Conversion/Passes.h"
 #include "fp4/Dialect/NVFP4/IR/NVFP4.h"
+#include "fp4/Dialect/NVFP4/Transforms/Passes.h"
 #include "fp4/Pipelines/Pipelines.h"
 
 #include "mlir/Conversion/ArithToLLVM/ArithToLLVM.h"
@@ -115,6 +116,7 @@ void fp4::registerAllDialects(DialectRegistry &registry) {
 void fp4::registerAllPasses() {
   // Ours.
   fp4::registerFP4ConversionPasses();
+  nvfp4::registerNVFP4TransformsPasses();
   fp4::registerPipelines();
 
   // Generic transformations (canonicalize, cse, inline, ...).

@@ -7,6 +7,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "fp4/Dialect/NVFP4/IR/NVFP4.h"
+#include "fp4/Dialect/NVFP4/IR/ConstantQuantization.h"
 
 #include "mlir/IR/BuiltinAttributes.h"
 
@@ -51,49 +52,30 @@ fp4::QuantizeOptions nvfp4::getQuantizeOptions(QuantizeOp op) {
   return options;
 }
 
-/// The storage of a constant as the numerics library reads it: every
-/// element's little-endian bytes, in row-major order (a splat is expanded).
-static std::vector<char> rawElements(DenseElementsAttr attr) {
+/// The bytes of a dense constant that this file produced or reads (one byte
+/// per element: packed codes or scales), a splat expanded.
+static std::vector<char> rawBytes(DenseElementsAttr attr) {
   ArrayRef<char> raw = attr.getRawData();
   if (!attr.isSplat())
     return std::vector<char>(raw.begin(), raw.end());
-  std::vector<char> expanded;
-  expanded.reserve(raw.size() * attr.getNumElements());
-  for (int64_t i = 0, e = attr.getNumElements(); i < e; ++i)
-    expanded.insert(expanded.end(), raw.begin(), raw.end());
-  return expanded;
-}
-
-/// The numerics library's name for a float tensor element type.
-static fp4::ElementType numericsElementType(Type type) {
-  if (type.isBF16())
-    return fp4::ElementType::BF16;
-  if (type.isF16())
-    return fp4::ElementType::F16;
-  return fp4::ElementType::F32; // The op's type constraint admits no other.
-}
-
-/// A constant of `type` (8-bit elements) holding `bytes`.
-static DenseElementsAttr bytesAttr(ShapedType type, ArrayRef<uint8_t> bytes) {
-  return DenseElementsAttr::getFromRawBuffer(
-      type, ArrayRef<char>(reinterpret_cast<const char *>(bytes.data()),
-                           bytes.size()));
+  return std::vector<char>(attr.getNumElements(), raw.front());
 }
 
 OpFoldResult AmaxOp::fold(FoldAdaptor adaptor) {
-  auto input = dyn_cast_if_present<DenseElementsAttr>(adaptor.getInput());
+  auto input = dyn_cast_if_present<ElementsAttr>(adaptor.getInput());
   if (!input)
     return {};
-  std::vector<char> values = rawElements(input);
-  return FloatAttr::get(
-      getType(), fp4::finiteAbsMax(values.data(),
-                                   numericsElementType(input.getElementType()),
-                                   input.getNumElements()));
+  FailureOr<ConstantBytes> bytes = getConstantBytes(input);
+  if (failed(bytes))
+    return {};
+  return FloatAttr::get(getType(),
+                        fp4::finiteAbsMax(bytes->data, bytes->type,
+                                          input.getNumElements()));
 }
 
 LogicalResult QuantizeOp::fold(FoldAdaptor adaptor,
                                SmallVectorImpl<OpFoldResult> &results) {
-  auto input = dyn_cast_if_present<DenseElementsAttr>(adaptor.getInput());
+  auto input = dyn_cast_if_present<ElementsAttr>(adaptor.getInput());
   if (!input || !getData().getType().hasStaticShape())
     return failure();
   fp4::QuantizeOptions options = getQuantizeOptions(*this);
@@ -104,21 +86,15 @@ LogicalResult QuantizeOp::fold(FoldAdaptor adaptor,
     options.hasCalibratedAmax = true;
     options.amax = amax.getValue().convertToFloat();
   }
-  ArrayRef<int64_t> shape = getInput().getType().getShape();
-  std::vector<char> values = rawElements(input);
-  std::vector<uint8_t> data(getData().getType().getNumElements());
-  std::vector<uint8_t> scales(getScales().getType().getNumElements());
-  fp4::QuantizeResult result =
-      fp4::quantize(values.data(), numericsElementType(input.getElementType()),
-                    shape[0], shape[1], options, data.data(), data.size(),
-                    scales.data(), scales.size());
-  if (!result.ok)
+  std::string error;
+  FailureOr<QuantizedConstant> quantized =
+      quantizeConstant(input, options, error);
+  if (failed(quantized))
     return failure(); // The verifier admits what the library accepts.
-  results.push_back(bytesAttr(getData().getType(), data));
-  results.push_back(bytesAttr(getScales().getType(), scales));
+  results.push_back(quantized->data);
+  results.push_back(quantized->scales);
   results.push_back(
-      FloatAttr::get(getTensorScale().getType(),
-                     fp4::decodeTensorScale(options, result.info)));
+      FloatAttr::get(getTensorScale().getType(), quantized->tensorScale));
   return success();
 }
 
@@ -130,8 +106,8 @@ OpFoldResult DequantizeOp::fold(FoldAdaptor adaptor) {
   if (!data || !scales || !tensorScale || !resultType.hasStaticShape())
     return {};
   // Packed codes (i8) and scales (f8) both hold one byte per element.
-  std::vector<char> dataBytes = rawElements(data);
-  std::vector<char> scaleBytes = rawElements(scales);
+  std::vector<char> dataBytes = rawBytes(data);
+  std::vector<char> scaleBytes = rawBytes(scales);
   Format format = *getFormatForScaleType(scales.getElementType());
   ScaleLayout layout = getScales().getType().getRank() == 5
                            ? ScaleLayout::tcgen05

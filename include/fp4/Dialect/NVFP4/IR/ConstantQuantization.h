@@ -1,0 +1,70 @@
+//===- ConstantQuantization.h - Quantizing constants at compile time -*- C++ -*-===//
+//
+// Part of fp4-mlir. Compile-time quantization of constant tensors (dense or
+// dense_resource) through the numerics library, shared by the quantize
+// folder and nvfp4-quantize-matmuls. The input bytes are read in place, and
+// large results are written straight into dense_resource blobs, so memory
+// stays at the weight plus its packed form.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef FP4_DIALECT_NVFP4_IR_CONSTANTQUANTIZATION_H
+#define FP4_DIALECT_NVFP4_IR_CONSTANTQUANTIZATION_H
+
+#include "fp4/Numerics/BlockQuantize.h"
+#include "mlir/IR/BuiltinAttributeInterfaces.h"
+#include "mlir/IR/BuiltinTypes.h"
+
+#include <string>
+#include <vector>
+
+namespace mlir::nvfp4 {
+
+/// The row-major element bytes of a constant float tensor as the numerics
+/// library reads them. Non-splat dense and dense_resource constants are
+/// viewed in place; a splat is expanded into `storage`.
+struct ConstantBytes {
+  const char *data = nullptr;
+  fp4::ElementType type = fp4::ElementType::F32;
+  std::vector<char> storage;
+};
+
+/// Views `attr` (f32, bf16 or f16 elements). Fails for other element types
+/// and for a dense_resource whose blob is not available (e.g. elided).
+FailureOr<ConstantBytes> getConstantBytes(ElementsAttr attr);
+
+/// The packed data types of a quantized R x C matrix: R x C/2 `i8` data and
+/// its scales (R x C/B row-major, or [R/128, C/B/4, 32, 4, 4] for tcgen05).
+/// The shapes must be legal for the layout (see the quantize verifier).
+std::pair<RankedTensorType, RankedTensorType>
+getQuantizedTypes(MLIRContext *context, int64_t rows, int64_t cols,
+                  const fp4::QuantizeOptions &options);
+
+/// A constant quantized at compile time.
+struct QuantizedConstant {
+  ElementsAttr data;
+  ElementsAttr scales;
+  float tensorScale = 0.0f;
+  fp4::QuantizeInfo info;
+};
+
+/// Results of more than this many bytes become dense_resource blobs, which
+/// are neither uniqued (hashed) nor copied.
+constexpr size_t kResourceThresholdBytes = 1 << 16;
+
+/// Quantizes the rank-2 constant `input` with `options` (which must include
+/// a calibrated amax if one is wanted). On failure `error` says why.
+FailureOr<QuantizedConstant> quantizeConstant(ElementsAttr input,
+                                              const fp4::QuantizeOptions &options,
+                                              std::string &error);
+
+/// ||x - dequantize(quantize(x))|| / ||x|| (Frobenius, finite elements only)
+/// of a constant and its quantization, computed in 128-row chunks; 0 for an
+/// all-zero input.
+double relativeQuantizationError(ElementsAttr input,
+                                 const QuantizedConstant &quantized,
+                                 const fp4::QuantizeOptions &options);
+
+} // namespace mlir::nvfp4
+
+#endif // FP4_DIALECT_NVFP4_IR_CONSTANTQUANTIZATION_H

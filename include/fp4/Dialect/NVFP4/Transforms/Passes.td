@@ -1,0 +1,83 @@
+//===- Passes.td - nvfp4 transformations -------------------*- tablegen -*-===//
+//
+// Part of fp4-mlir. Passes that bring models into the nvfp4 dialect.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef FP4_DIALECT_NVFP4_TRANSFORMS_PASSES_TD
+#define FP4_DIALECT_NVFP4_TRANSFORMS_PASSES_TD
+
+include "mlir/Pass/PassBase.td"
+
+def NVFP4QuantizeMatmulsPass : Pass<"nvfp4-quantize-matmuls"> {
+  let summary = "Rewrite linalg matmuls on floats into NVFP4/MXFP4 "
+                "quantize + scaled_matmul";
+  let description = [{
+    Rewrites every matmul-shaped linalg contraction on f32, bf16 or f16
+    tensors into `nvfp4.quantize` of both operands and `nvfp4.scaled_matmul`:
+    `linalg.matmul` (with its default or transposing `indexing_maps`),
+    `linalg.batch_matmul`, and `linalg.generic` ops whose body is a
+    multiply-accumulate and whose maps are those of a matmul (operands
+    (m, k) or (k, m), and (k, n) or (n, k); batched with a leading batch
+    dimension). The left operand is the activation and the right the weight;
+    each is quantized along K with its own rule. A batched matmul becomes an
+    `scf.for` over the batch. A non-zero accumulator is added to the
+    product in fp32.
+
+    When the weight is a constant (`dense` or `dense_resource`), it is
+    quantized now, by the numerics library, and only its packed data (i8)
+    and scales remain in the IR (as `dense_resource` blobs when large);
+    `fold-constant-weights=false` leaves an `nvfp4.quantize` instead.
+
+    A matmul that cannot be taken stays as it was, with a remark saying why:
+    dynamic shapes, K not a multiple of the block size, an f16 result (the
+    scaled matmul produces f32 or bf16), sizes that the tcgen05 scale layout
+    cannot hold (M and N multiples of 128, K a multiple of 4 blocks), sizes
+    below the `min-*` options, or a skip request: the unit attribute named by
+    `skip-attribute` on the op, or a name in `skip-names` that is the op's
+    location name (`loc("name")`) or its enclosing function's name.
+
+    With `report`, each rewritten matmul gets a remark naming the rules, and
+    a constant weight's relative quantization error
+    ||W - dequantize(quantize(W))|| / ||W||.
+
+    Example:
+    ```
+    fp4-opt --nvfp4-quantize-matmuls="weight-rule=exact report" model.mlir
+    fp4-opt --nvfp4-quantize-matmuls --nvfp4-lower-to-sm100a model.mlir
+    ```
+  }];
+  let options = [
+    Option<"weightRule", "weight-rule", "std::string", "\"mse\"",
+           "Scale rule for weights: static_6, static_4, mse, mae, abs_max "
+           "(Four Over Six with that metric), search:R or exact">,
+    Option<"activationRule", "activation-rule", "std::string", "\"mse\"",
+           "Scale rule for activations (same spellings)">,
+    Option<"format", "format", "std::string", "\"nvfp4\"",
+           "Block format: nvfp4 (E4M3 scale per 16) or mxfp4 (UE8M0 per 32)">,
+    Option<"scaleLayout", "scale-layout", "std::string", "\"tcgen05\"",
+           "Scale layout: tcgen05 (what the sm_100a lowering needs) or "
+           "row_major">,
+    Option<"minM", "min-m", "int64_t", "0", "Skip matmuls with fewer rows">,
+    Option<"minN", "min-n", "int64_t", "0", "Skip matmuls with fewer columns">,
+    Option<"minK", "min-k", "int64_t", "0",
+           "Skip matmuls with a shorter reduction">,
+    ListOption<"skipNames", "skip-names", "std::string",
+               "Skip matmuls whose location name or function name is listed">,
+    Option<"skipAttribute", "skip-attribute", "std::string",
+           "\"nvfp4.skip\"", "Skip matmuls carrying this unit attribute">,
+    Option<"foldConstantWeights", "fold-constant-weights", "bool", "true",
+           "Quantize constant weights at compile time">,
+    Option<"report", "report", "bool", "false",
+           "Emit a remark per rewritten matmul (rules, weight error)">,
+  ];
+  let dependentDialects = [
+    "::mlir::arith::ArithDialect",
+    "::mlir::linalg::LinalgDialect",
+    "::mlir::nvfp4::NVFP4Dialect",
+    "::mlir::scf::SCFDialect",
+    "::mlir::tensor::TensorDialect",
+  ];
+}
+
+#endif // FP4_DIALECT_NVFP4_TRANSFORMS_PASSES_TD

@@ -1,0 +1,468 @@
+//===- QuantizeMatmuls.cpp - linalg matmuls to nvfp4 ----------------------===//
+//
+// Part of fp4-mlir. The nvfp4-quantize-matmuls pass (Passes.td): matching
+// matmul-shaped linalg contractions, rewriting them into quantize +
+// scaled_matmul, and quantizing constant weights at compile time.
+//
+//===----------------------------------------------------------------------===//
+
+#include "fp4/Dialect/NVFP4/Transforms/Passes.h"
+#include "fp4/Dialect/NVFP4/IR/ConstantQuantization.h"
+#include "fp4/Dialect/NVFP4/IR/NVFP4.h"
+
+#include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/Linalg/IR/Linalg.h"
+#include "mlir/Dialect/Linalg/IR/LinalgInterfaces.h"
+#include "mlir/Dialect/SCF/IR/SCF.h"
+#include "mlir/Dialect/Tensor/IR/Tensor.h"
+#include "mlir/IR/Matchers.h"
+#include "mlir/Interfaces/FunctionInterfaces.h"
+
+#include "llvm/ADT/STLExtras.h"
+#include "llvm/Support/FormatVariadic.h"
+
+namespace mlir::nvfp4 {
+#define GEN_PASS_DEF_NVFP4QUANTIZEMATMULSPASS
+#include "fp4/Dialect/NVFP4/Transforms/Passes.h.inc"
+} // namespace mlir::nvfp4
+
+using namespace mlir;
+using namespace mlir::nvfp4;
+
+namespace {
+
+/// What the rewrite needs to know about a matmul-shaped contraction
+/// C[b?][m][n] += A[b?][m][k] * B[b?][k][n] (A and B possibly transposed).
+struct MatmulShape {
+  bool batched = false;
+  bool lhsIsKM = false; // A indexed (k, m): quantize it transposed.
+  bool rhsIsNK = false; // B indexed (n, k): already K-major.
+  int64_t batch = 1, m = 0, n = 0, k = 0;
+};
+
+/// The settings that every matmul of one pass run shares.
+struct RewriteSettings {
+  fp4::QuantizeOptions weight, activation;
+  Format format = Format::nvfp4;
+  ScaleLayout layout = ScaleLayout::tcgen05;
+  int64_t minM = 0, minN = 0, minK = 0;
+  bool foldConstantWeights = true;
+  bool report = false;
+};
+
+/// Positions of the results of `map`, which must all be plain dimensions.
+static std::optional<SmallVector<unsigned>> dimPositions(AffineMap map) {
+  SmallVector<unsigned> positions;
+  for (AffineExpr expr : map.getResults()) {
+    auto dim = dyn_cast<AffineDimExpr>(expr);
+    if (!dim)
+      return std::nullopt;
+    positions.push_back(dim.getPosition());
+  }
+  return positions;
+}
+
+static bool isFloatOperandType(Type type) {
+  return type.isF32() || type.isBF16() || type.isF16();
+}
+
+/// Classifies `op`. Returns std::nullopt with an empty `why` when `op` is
+/// not a matmul at all, and with the reason when it is one that the rewrite
+/// cannot take.
+static std::optional<MatmulShape>
+matchMatmul(linalg::LinalgOp op, const RewriteSettings &settings,
+            std::string &why) {
+  why.clear();
+  if (op.getNumDpsInputs() != 2 || op.getNumDpsInits() != 1 ||
+      !linalg::isaContractionOpInterface(op))
+    return std::nullopt;
+  FailureOr<linalg::ContractionDimensions> dims =
+      linalg::inferContractionDims(op);
+  if (failed(dims) || dims->m.size() != 1 || dims->n.size() != 1 ||
+      dims->k.size() != 1 || dims->batch.size() > 1) {
+    why = "the contraction is not a matmul or batch matmul (it needs exactly "
+          "one M, one N and one K dimension, and at most one batch "
+          "dimension)";
+    return std::nullopt;
+  }
+  if (!op.hasPureTensorSemantics()) {
+    why = "it works on buffers; the rewrite takes tensors";
+    return std::nullopt;
+  }
+
+  MatmulShape shape;
+  shape.batched = dims->batch.size() == 1;
+  SmallVector<unsigned> lead;
+  if (shape.batched)
+    lead.push_back(dims->batch.front());
+  unsigned m = dims->m.front(), n = dims->n.front(), k = dims->k.front();
+  auto with = [&](std::initializer_list<unsigned> tail) {
+    SmallVector<unsigned> all(lead);
+    all.append(tail);
+    return all;
+  };
+  SmallVector<AffineMap> maps = op.getIndexingMapsArray();
+  auto lhs = dimPositions(maps[0]), rhs = dimPositions(maps[1]),
+       out = dimPositions(maps[2]);
+  bool lhsMK = lhs && *lhs == with({m, k}), lhsKM = lhs && *lhs == with({k, m});
+  bool rhsKN = rhs && *rhs == with({k, n}), rhsNK = rhs && *rhs == with({n, k});
+  if (!out || *out != with({m, n}) || !(lhsMK || lhsKM) || !(rhsKN || rhsNK)) {
+    why = "its operands are not indexed as a matmul ((m, k) or (k, m) times "
+          "(k, n) or (n, k) into (m, n), after an optional batch dimension)";
+    return std::nullopt;
+  }
+  shape.lhsIsKM = lhsKM;
+  shape.rhsIsNK = rhsNK;
+
+  Type lhsType = getElementTypeOrSelf(op.getDpsInputs()[0].getType());
+  Type rhsType = getElementTypeOrSelf(op.getDpsInputs()[1].getType());
+  Type outType = getElementTypeOrSelf(op.getDpsInits()[0].getType());
+  if (!isFloatOperandType(lhsType) || !isFloatOperandType(rhsType)) {
+    why = "its operands are not f32, bf16 or f16";
+    return std::nullopt;
+  }
+  if (!outType.isF32() && !outType.isBF16()) {
+    why = "its result is not f32 or bf16 (what nvfp4.scaled_matmul "
+          "produces)";
+    return std::nullopt;
+  }
+  SmallVector<int64_t> ranges = op.getStaticLoopRanges();
+  if (llvm::any_of(ranges, ShapedType::isDynamic)) {
+    why = "it has dynamic shapes";
+    return std::nullopt;
+  }
+  if (shape.batched)
+    shape.batch = ranges[dims->batch.front()];
+  shape.m = ranges[m];
+  shape.n = ranges[n];
+  shape.k = ranges[k];
+
+  std::string sizes = llvm::formatv("M = {0}, N = {1}, K = {2}", shape.m,
+                                    shape.n, shape.k)
+                          .str();
+  int64_t block = getBlockSize(settings.format);
+  if (shape.k % block != 0) {
+    why = llvm::formatv("K = {0} is not a multiple of the {1} block size {2}",
+                        shape.k, stringifyFormat(settings.format), block)
+              .str();
+    return std::nullopt;
+  }
+  if (settings.layout == ScaleLayout::tcgen05 &&
+      (shape.m % 128 != 0 || shape.n % 128 != 0 || (shape.k / block) % 4 != 0)) {
+    why = sizes + ": the tcgen05 scale layout needs M and N multiples of 128 "
+                  "and K a multiple of " +
+          std::to_string(4 * block) + " (use scale-layout=row_major for CPU "
+                                      "code)";
+    return std::nullopt;
+  }
+  if (shape.m < settings.minM || shape.n < settings.minN ||
+      shape.k < settings.minK) {
+    why = sizes + " is below the minimum size (min-m, min-n, min-k)";
+    return std::nullopt;
+  }
+  return shape;
+}
+
+/// The name that `skip-names` matches: the op's location name, if any.
+static bool hasListedName(Operation *op, ArrayRef<std::string> names) {
+  if (names.empty())
+    return false;
+  bool found = false;
+  op->getLoc()->walk([&](Location loc) {
+    if (auto name = dyn_cast<NameLoc>(loc))
+      found |= llvm::is_contained(names, name.getName().str());
+    return WalkResult::advance();
+  });
+  if (auto func = op->getParentOfType<FunctionOpInterface>())
+    found |= llvm::is_contained(names, func.getName().str());
+  return found;
+}
+
+static ScaleRuleAttr ruleAttr(MLIRContext *context,
+                              const fp4::QuantizeOptions &options) {
+  switch (options.rule) {
+  case fp4::ScaleRule::Static6:
+    return ScaleRuleAttr::get(context, ScaleRuleKind::static_6, std::nullopt,
+                              std::nullopt);
+  case fp4::ScaleRule::Static4:
+    return ScaleRuleAttr::get(context, ScaleRuleKind::static_4, std::nullopt,
+                              std::nullopt);
+  case fp4::ScaleRule::FourOverSix: {
+    ErrorMetric metric = options.metric == fp4::ErrorMetric::MSE ? ErrorMetric::mse
+                         : options.metric == fp4::ErrorMetric::MAE
+                             ? ErrorMetric::mae
+                             : ErrorMetric::abs_max;
+    return ScaleRuleAttr::get(context, ScaleRuleKind::four_over_six, metric,
+                              std::nullopt);
+  }
+  case fp4::ScaleRule::ScaleSearch:
+    return ScaleRuleAttr::get(context, ScaleRuleKind::scale_search,
+                              std::nullopt,
+                              static_cast<int64_t>(options.searchRadius));
+  case fp4::ScaleRule::Exact:
+    return ScaleRuleAttr::get(context, ScaleRuleKind::exact, std::nullopt,
+                              std::nullopt);
+  }
+  llvm_unreachable("unknown scale rule");
+}
+
+/// Quantized form of one operand: data, scales and tensor scale.
+struct QuantizedOperand {
+  Value data, scales, tensorScale;
+};
+
+/// Rewrites matmuls one at a time with the pass's settings.
+class MatmulRewriter {
+public:
+  MatmulRewriter(const RewriteSettings &settings) : settings(settings) {}
+
+  void rewrite(linalg::LinalgOp op, const MatmulShape &shape);
+
+private:
+  /// `input` (rows x cols) quantized along K with `options`; `transpose`
+  /// when K runs down its columns.
+  QuantizedOperand quantize(OpBuilder &b, Location loc, Value input,
+                            const fp4::QuantizeOptions &options,
+                            bool transpose, bool foldConstant,
+                            std::string &note);
+
+  /// One 2-D matmul: A (M x K or K x M), B (K x N or N x K), into a fresh
+  /// M x N result, plus `init` unless `initIsZero`.
+  Value emitMatmul(OpBuilder &b, Location loc, Value lhs, Value rhs,
+                   Value init, bool initIsZero, const MatmulShape &shape,
+                   std::string &note);
+
+  const RewriteSettings &settings;
+};
+
+} // namespace
+
+QuantizedOperand MatmulRewriter::quantize(OpBuilder &b, Location loc,
+                                          Value input,
+                                          const fp4::QuantizeOptions &options,
+                                          bool transpose, bool foldConstant,
+                                          std::string &note) {
+  auto type = cast<RankedTensorType>(input.getType());
+  int64_t rows = type.getDimSize(transpose ? 1 : 0);
+  int64_t cols = type.getDimSize(transpose ? 0 : 1);
+  fp4::QuantizeOptions full = options;
+  full.format = toNumerics(settings.format);
+  full.scaleLayout = toNumerics(settings.layout);
+  full.transpose = transpose;
+  auto [dataType, scalesType] =
+      getQuantizedTypes(b.getContext(), rows, cols, full);
+
+  MLIRContext *context = b.getContext();
+  auto op = QuantizeOp::create(
+      b, loc, TypeRange{dataType, scalesType, b.getF32Type()},
+      ValueRange{input}, ArrayRef<NamedAttribute>{});
+  op.setFormatAttr(FormatAttr::get(context, settings.format));
+  op.setRuleAttr(ruleAttr(context, full));
+  op.setScaleLayoutAttr(ScaleLayoutAttr::get(context, settings.layout));
+  op.setTranspose(transpose);
+
+  ElementsAttr constant;
+  if (!foldConstant || !matchPattern(input, m_Constant(&constant)))
+    return {op.getData(), op.getScales(), op.getTensorScale()};
+
+  // A constant weight: quantize it now with the library and keep only the
+  // packed bytes. getQuantizeOptions reads the op just built, so the folded
+  // bytes are those the op would compute.
+  fp4::QuantizeOptions opOptions = getQuantizeOptions(op);
+  std::string error;
+  FailureOr<QuantizedConstant> folded =
+      quantizeConstant(constant, opOptions, error);
+  if (failed(folded)) {
+    note = "; the constant weight could not be quantized at compile time (" +
+           error + "), so it is quantized at run time";
+    return {op.getData(), op.getScales(), op.getTensorScale()};
+  }
+  if (settings.report)
+    note = llvm::formatv("; constant weight quantized at compile time, "
+                         "relative error {0:F5}",
+                         relativeQuantizationError(constant, *folded,
+                                                   opOptions))
+               .str();
+  op.erase();
+  return {arith::ConstantOp::create(b, loc, cast<TypedAttr>(folded->data)),
+          arith::ConstantOp::create(b, loc, cast<TypedAttr>(folded->scales)),
+          arith::ConstantOp::create(b, loc,
+                                    b.getF32FloatAttr(folded->tensorScale))};
+}
+
+Value MatmulRewriter::emitMatmul(OpBuilder &b, Location loc, Value lhs,
+                                 Value rhs, Value init, bool initIsZero,
+                                 const MatmulShape &shape, std::string &note) {
+  QuantizedOperand a =
+      quantize(b, loc, lhs, settings.activation, shape.lhsIsKM,
+               /*foldConstant=*/false, note);
+  QuantizedOperand w =
+      quantize(b, loc, rhs, settings.weight, !shape.rhsIsNK,
+               settings.foldConstantWeights, note);
+  auto initType = cast<RankedTensorType>(init.getType());
+  Type productType = initIsZero ? initType.getElementType() : b.getF32Type();
+  Value product = ScaledMatmulOp::create(
+      b, loc, RankedTensorType::get({shape.m, shape.n}, productType), a.data,
+      a.scales, a.tensorScale, w.data, w.scales, w.tensorScale);
+  if (initIsZero)
+    return product;
+
+  // C + A*B: the product is added to the accumulator in fp32.
+  AffineMap identity = b.getMultiDimIdentityMap(2);
+  SmallVector<utils::IteratorType> parallel(2, utils::IteratorType::parallel);
+  return linalg::GenericOp::create(
+             b, loc, initType, ValueRange{init, product}, ValueRange{init},
+             SmallVector<AffineMap>(3, identity), parallel,
+             [&](OpBuilder &nb, Location nloc, ValueRange args) {
+               Value c = args[0];
+               if (!c.getType().isF32())
+                 c = arith::ExtFOp::create(nb, nloc, nb.getF32Type(), c);
+               Value sum = arith::AddFOp::create(nb, nloc, c, args[1]);
+               if (sum.getType() != args[2].getType())
+                 sum = arith::TruncFOp::create(nb, nloc, args[2].getType(), sum);
+               linalg::YieldOp::create(nb, nloc, sum);
+             })
+      .getResult(0);
+}
+
+/// True when `init` is all zeros (a zero fill or a zero splat constant).
+static bool isZeroTensor(Value init) {
+  if (auto fill = init.getDefiningOp<linalg::FillOp>())
+    return matchPattern(fill.getInputs()[0], m_AnyZeroFloat());
+  DenseElementsAttr constant;
+  return matchPattern(init, m_Constant(&constant)) && constant.isSplat() &&
+         constant.getSplatValue<APFloat>().isZero();
+}
+
+void MatmulRewriter::rewrite(linalg::LinalgOp op, const MatmulShape &shape) {
+  OpBuilder b(op);
+  Location loc = op.getLoc();
+  Value lhs = op.getDpsInputs()[0], rhs = op.getDpsInputs()[1];
+  Value init = op.getDpsInits()[0];
+  bool initIsZero = isZeroTensor(init);
+  std::string note;
+
+  Value result;
+  if (!shape.batched) {
+    result = emitMatmul(b, loc, lhs, rhs, init, initIsZero, shape, note);
+  } else {
+    // One 2-D matmul per batch entry, inserted into the accumulator.
+    auto c0 = arith::ConstantIndexOp::create(b, loc, 0);
+    auto c1 = arith::ConstantIndexOp::create(b, loc, 1);
+    auto count = arith::ConstantIndexOp::create(b, loc, shape.batch);
+    auto loop = scf::ForOp::create(
+        b, loc, c0, count, c1, ValueRange{init},
+        [&](OpBuilder &nb, Location nloc, Value index, ValueRange iterArgs) {
+          auto slice = [&](Value source) -> Value {
+            auto type = cast<RankedTensorType>(source.getType());
+            SmallVector<OpFoldResult> offsets = {index, nb.getIndexAttr(0),
+                                                 nb.getIndexAttr(0)};
+            SmallVector<OpFoldResult> sizes = {nb.getIndexAttr(1),
+                                               nb.getIndexAttr(type.getDimSize(1)),
+                                               nb.getIndexAttr(type.getDimSize(2))};
+            SmallVector<OpFoldResult> strides(3, nb.getIndexAttr(1));
+            auto sliceType = RankedTensorType::get(type.getShape().drop_front(),
+                                                   type.getElementType());
+            return tensor::ExtractSliceOp::create(nb, nloc, sliceType, source,
+                                                  offsets, sizes, strides);
+          };
+          Value product =
+              emitMatmul(nb, nloc, slice(lhs), slice(rhs), slice(iterArgs[0]),
+                         initIsZero, shape, note);
+          auto outType = cast<RankedTensorType>(iterArgs[0].getType());
+          SmallVector<OpFoldResult> offsets = {index, nb.getIndexAttr(0),
+                                               nb.getIndexAttr(0)};
+          SmallVector<OpFoldResult> sizes = {nb.getIndexAttr(1),
+                                             nb.getIndexAttr(outType.getDimSize(1)),
+                                             nb.getIndexAttr(outType.getDimSize(2))};
+          SmallVector<OpFoldResult> strides(3, nb.getIndexAttr(1));
+          Value updated = tensor::InsertSliceOp::create(
+              nb, nloc, product, iterArgs[0], offsets, sizes, strides);
+          scf::YieldOp::create(nb, nloc, updated);
+        });
+    result = loop.getResult(0);
+  }
+
+  if (settings.report)
+    op->emitRemark() << "rewritten to nvfp4.scaled_matmul ("
+                     << stringifyFormat(settings.format) << ", "
+                     << (shape.batched ? std::to_string(shape.batch) + " x "
+                                       : std::string())
+                     << "M = " << shape.m << ", N = " << shape.n
+                     << ", K = " << shape.k << "): activations "
+                     << fp4::ruleSpecName(settings.activation) << ", weights "
+                     << fp4::ruleSpecName(settings.weight) << note;
+  op->getResult(0).replaceAllUsesWith(result);
+  op->erase();
+}
+
+namespace {
+struct NVFP4QuantizeMatmulsPass
+    : nvfp4::impl::NVFP4QuantizeMatmulsPassBase<NVFP4QuantizeMatmulsPass> {
+  using Base::Base;
+
+  /// Reads the string options; reports a bad one at `loc`.
+  LogicalResult readSettings(Location loc, RewriteSettings &settings) {
+    std::optional<Format> parsedFormat = symbolizeFormat(format);
+    if (!parsedFormat)
+      return emitError(loc) << "nvfp4-quantize-matmuls: unknown format '"
+                            << format << "' (expected nvfp4 or mxfp4)";
+    settings.format = *parsedFormat;
+    std::optional<ScaleLayout> parsedLayout = symbolizeScaleLayout(scaleLayout);
+    if (!parsedLayout)
+      return emitError(loc) << "nvfp4-quantize-matmuls: unknown scale-layout '"
+                            << scaleLayout
+                            << "' (expected tcgen05 or row_major)";
+    settings.layout = *parsedLayout;
+    for (auto [name, spec, options] :
+         {std::tuple<const char *, const std::string &, fp4::QuantizeOptions &>{
+              "weight-rule", weightRule, settings.weight},
+          {"activation-rule", activationRule, settings.activation}}) {
+      options.format = toNumerics(settings.format);
+      std::string error = fp4::parseRuleSpec(spec, options);
+      if (error.empty())
+        error = fp4::validateQuantizeOptions(options, 128, 128);
+      if (error.empty() && options.rule == fp4::ScaleRule::ScaleSearch &&
+          (options.searchRadius < 1 || options.searchRadius > 126))
+        error = "the search radius must be in [1, 126]";
+      if (!error.empty())
+        return emitError(loc) << "nvfp4-quantize-matmuls: bad " << name
+                              << " '" << spec << "' for "
+                              << stringifyFormat(settings.format) << ": "
+                              << error;
+    }
+    settings.minM = minM;
+    settings.minN = minN;
+    settings.minK = minK;
+    settings.foldConstantWeights = foldConstantWeights;
+    settings.report = report;
+    return success();
+  }
+
+  void runOnOperation() override {
+    RewriteSettings settings;
+    if (failed(readSettings(getOperation()->getLoc(), settings)))
+      return signalPassFailure();
+
+    SmallVector<std::pair<linalg::LinalgOp, MatmulShape>> matmuls;
+    getOperation()->walk([&](linalg::LinalgOp op) {
+      std::string why;
+      std::optional<MatmulShape> shape = matchMatmul(op, settings, why);
+      if (shape && op->hasAttr(skipAttribute))
+        why = "it carries the '" + skipAttribute + "' attribute";
+      else if (shape && hasListedName(op, skipNames))
+        why = "its name is in skip-names";
+      if (!why.empty()) {
+        op->emitRemark() << "matmul not rewritten to "
+                         << stringifyFormat(settings.format) << ": " << why;
+        return;
+      }
+      if (shape)
+        matmuls.emplace_back(op, *shape);
+    });
+    MatmulRewriter rewriter(settings);
+    for (auto &[op, shape] : matmuls)
+      rewriter.rewrite(op, shape);
+  }
+};
+} // namespace
