@@ -24,7 +24,8 @@ CpuKernel::CpuKernel() = default;
 CpuKernel::~CpuKernel() = default;
 
 std::unique_ptr<CpuKernel> CpuKernel::compile(const std::string &source,
-                                              std::string &error) {
+                                              std::string &error,
+                                              const CompileHooks &hooks) {
   static bool initialized = [] {
     llvm::InitializeNativeTarget();
     llvm::InitializeNativeTargetAsmPrinter();
@@ -46,6 +47,8 @@ std::unique_ptr<CpuKernel> CpuKernel::compile(const std::string &source,
   OwningOpRef<ModuleOp> module = parseSourceString<ModuleOp>(source, &ctx);
   if (!module)
     return nullptr;
+  if (hooks.prepare && !hooks.prepare(*module))
+    return nullptr;
   PassManager pm(&ctx);
   fp4::buildNVFP4LowerToCPUPipeline(pm);
   if (failed(pm.run(*module)))
@@ -60,6 +63,14 @@ std::unique_ptr<CpuKernel> CpuKernel::compile(const std::string &source,
     return nullptr;
   }
   kernel->engine = std::move(*engine);
+  if (!hooks.symbols.empty())
+    kernel->engine->registerSymbols([&](llvm::orc::MangleAndInterner interner) {
+      llvm::orc::SymbolMap map;
+      for (const auto &[name, address] : hooks.symbols)
+        map[interner(name)] = {llvm::orc::ExecutorAddr::fromPtr(address),
+                               llvm::JITSymbolFlags::Exported};
+      return map;
+    });
   return kernel;
 }
 
@@ -73,6 +84,9 @@ bool CpuKernel::call(const std::string &name,
   void *fn = *symbol;
   // Every argument is a pointer to a descriptor.
   switch (args.size()) {
+  case 2:
+    reinterpret_cast<void (*)(void *, void *)>(fn)(args[0], args[1]);
+    return true;
   case 3:
     reinterpret_cast<void (*)(void *, void *, void *)>(fn)(args[0], args[1],
                                                            args[2]);

@@ -10,6 +10,7 @@
 #define FP4_TOOLS_CPUKERNEL_H
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <string>
 #include <vector>
@@ -17,6 +18,7 @@
 namespace mlir {
 class ExecutionEngine;
 class MLIRContext;
+class ModuleOp;
 } // namespace mlir
 
 namespace fp4tools {
@@ -44,13 +46,23 @@ MemRefDescriptor<Rank> describe(void *data, const int64_t (&shape)[Rank]) {
   return d;
 }
 
+/// What a caller adds to a compilation.
+struct CompileHooks {
+  /// Runs on the parsed module before nvfp4-lower-to-cpu; returns false (and
+  /// reports through the module's diagnostics) on failure.
+  std::function<bool(mlir::ModuleOp)> prepare;
+  /// Host functions that the module calls: (symbol name, address).
+  std::vector<std::pair<std::string, void *>> symbols;
+};
+
 /// One compiled module.
 class CpuKernel {
 public:
   /// Parses `source`, lowers it with nvfp4-lower-to-cpu and JIT-compiles it;
   /// null with `error` set on failure.
   static std::unique_ptr<CpuKernel> compile(const std::string &source,
-                                            std::string &error);
+                                            std::string &error,
+                                            const CompileHooks &hooks = {});
   ~CpuKernel();
 
   /// Calls `name` (declared with llvm.emit_c_interface) with pointers to
