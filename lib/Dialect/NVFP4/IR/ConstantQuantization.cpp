@@ -101,6 +101,87 @@ private:
 };
 } // namespace
 
+/// Copies rows [c0, c0 + count) of the transpose of a rows x cols matrix of
+/// `Element`s into `chunk` (count x rows, row-major). In 32-row tiles: the
+/// chunk's rows are a power-of-two stride apart, and writing one element per
+/// row per step would thrash the cache sets.
+template <typename Element>
+static void transposeRows(const char *input, uint64_t rows, uint64_t cols,
+                          uint64_t c0, uint64_t count, char *chunk) {
+  auto *in = reinterpret_cast<const Element *>(input);
+  auto *out = reinterpret_cast<Element *>(chunk);
+  constexpr uint64_t kTile = 32;
+  for (uint64_t r0 = 0; r0 < rows; r0 += kTile) {
+    uint64_t r1 = std::min(rows, r0 + kTile);
+    for (uint64_t c = 0; c < count; ++c)
+      for (uint64_t r = r0; r < r1; ++r)
+        out[c * rows + r] = in[r * cols + c0 + c];
+  }
+}
+
+/// transposeRows for the element size of `bytes`, into `chunk` (resized).
+static void copyTransposedRows(const ConstantBytes &bytes, uint64_t rows,
+                               uint64_t cols, uint64_t c0, uint64_t count,
+                               std::vector<char> &chunk) {
+  size_t elementBytes = fp4::elementSize(bytes.type);
+  chunk.resize(count * rows * elementBytes);
+  if (elementBytes == 2)
+    transposeRows<uint16_t>(bytes.data, rows, cols, c0, count, chunk.data());
+  else
+    transposeRows<uint32_t>(bytes.data, rows, cols, c0, count, chunk.data());
+}
+
+/// The library's transposed quantize, 128 result rows at a time: each chunk
+/// of the transpose is copied out and quantized as it is, with the whole
+/// tensor's amax as the calibrated amax. Every block sees the same values
+/// and the same tensor scale, so the bytes are those of one whole-tensor
+/// call; the whole-tensor call reads the input with a stride of a full row
+/// and is about three times slower on a 4096 x 14336 weight. Only for
+/// round-to-nearest (stochastic rounding draws by element position) and a
+/// finite, positive amax (else the whole-tensor call handles the zero case).
+static std::optional<fp4::QuantizeResult>
+quantizeTransposedInChunks(const ConstantBytes &bytes, uint64_t rows,
+                           uint64_t cols, fp4::QuantizeOptions options,
+                           uint8_t *data, uint8_t *scales) {
+  if (!options.transpose || options.rounding != fp4::Rounding::Nearest)
+    return std::nullopt;
+  bool nvfp4 = options.format == fp4::Format::NVFP4;
+  if (nvfp4 && !options.hasCalibratedAmax) {
+    float amax = fp4::finiteAbsMax(bytes.data, bytes.type, rows * cols);
+    if (!(amax > 0.0f) || !std::isfinite(amax))
+      return std::nullopt;
+    options.hasCalibratedAmax = true;
+    options.amax = amax;
+  }
+  options.transpose = false;
+  uint64_t outRows = cols, outCols = rows;
+  uint64_t scaleCols = outCols / fp4::blockSize(options.format);
+  constexpr uint64_t kChunk = 128;
+  std::vector<char> chunk;
+  fp4::QuantizeResult total;
+  for (uint64_t r0 = 0; r0 < outRows; r0 += kChunk) {
+    uint64_t count = std::min(kChunk, outRows - r0);
+    copyTransposedRows(bytes, rows, cols, r0, count, chunk);
+    uint64_t scaleOffset =
+        options.scaleLayout == fp4::ScaleLayout::Tcgen05
+            ? (r0 / 128) * ((scaleCols + 3) / 4) * 512
+            : r0 * scaleCols;
+    fp4::QuantizeResult part = fp4::quantize(
+        chunk.data(), bytes.type, count, outCols, options,
+        data + r0 * outCols / 2, fp4::packedValuesBytes(options, count, outCols),
+        scales + scaleOffset, fp4::scaleBytes(options, count, outCols));
+    if (!part.ok)
+      return part;
+    uint64_t nanBlocks = total.info.nanBlocks + part.info.nanBlocks;
+    total = part;
+    total.info.nanBlocks = nanBlocks;
+  }
+  total.info.outRows = outRows;
+  total.info.outCols = outCols;
+  total.info.numBlocks = outRows * scaleCols;
+  return total;
+}
+
 FailureOr<QuantizedConstant>
 nvfp4::quantizeConstant(ElementsAttr input, const fp4::QuantizeOptions &options,
                         std::string &error) {
@@ -122,12 +203,24 @@ nvfp4::quantizeConstant(ElementsAttr input, const fp4::QuantizeOptions &options,
 
   int64_t outRows = options.transpose ? cols : rows;
   int64_t outCols = options.transpose ? rows : cols;
+  int64_t blockCols = outCols / static_cast<int64_t>(fp4::blockSize(options.format));
+  if (options.scaleLayout == fp4::ScaleLayout::Tcgen05 &&
+      (outRows % 128 != 0 || blockCols % 4 != 0)) {
+    // The library pads such scales; the nvfp4 tensor types cannot.
+    error = "the tcgen05 scale layout needs rows in multiples of 128 and "
+            "block columns in multiples of 4";
+    return failure();
+  }
   auto [dataType, scalesType] =
       getQuantizedTypes(input.getContext(), outRows, outCols, options);
   ResultBuffer data(dataType, "nvfp4_data"), scales(scalesType, "nvfp4_scales");
+  std::optional<fp4::QuantizeResult> chunked = quantizeTransposedInChunks(
+      *bytes, rows, cols, options, data.data(), scales.data());
   fp4::QuantizeResult result =
-      fp4::quantize(bytes->data, bytes->type, rows, cols, options, data.data(),
-                    data.size, scales.data(), scales.size);
+      chunked ? *chunked
+              : fp4::quantize(bytes->data, bytes->type, rows, cols, options,
+                              data.data(), data.size, scales.data(),
+                              scales.size);
   if (!result.ok) {
     error = result.error;
     return failure();
@@ -175,6 +268,7 @@ double nvfp4::relativeQuantizationError(ElementsAttr input,
   // scales are contiguous in both layouts.
   constexpr uint64_t kChunk = 128;
   std::vector<float> decoded(kChunk * C), original(C);
+  std::vector<char> transposed;
   double errorSum = 0.0, normSum = 0.0;
   for (uint64_t r0 = 0; r0 < R; r0 += kChunk) {
     uint64_t rowsHere = std::min(kChunk, R - r0);
@@ -185,13 +279,16 @@ double nvfp4::relativeQuantizationError(ElementsAttr input,
     fp4::dequantize(data + r0 * C / 2, scales + scaleOffset, rowsHere, C,
                     options.format, options.scaleLayout,
                     quantized.tensorScale, decoded.data());
+    const char *rowsSource = bytes->data;
+    uint64_t firstRow = r0;
+    if (options.transpose) {
+      copyTransposedRows(*bytes, C, inputCols, r0, rowsHere, transposed);
+      rowsSource = transposed.data();
+      firstRow = 0;
+    }
     for (uint64_t r = 0; r < rowsHere; ++r) {
-      if (options.transpose)
-        fp4::widenToFloat(bytes->data, bytes->type, r0 + r, inputCols, C,
-                          original.data());
-      else
-        fp4::widenToFloat(bytes->data, bytes->type, (r0 + r) * C, 1, C,
-                          original.data());
+      fp4::widenToFloat(rowsSource, bytes->type, (firstRow + r) * C, 1, C,
+                        original.data());
       for (uint64_t c = 0; c < C; ++c) {
         double x = original[c], y = decoded[r * C + c];
         if (!std::isfinite(x) || !std::isfinite(y))

@@ -4,7 +4,7 @@
       writes a function quantizing the case's input (a 256 x 2048 bf16
       constant, hex) with the given #nvfp4.scale_rule.
   golden_fold.py check CASE_DIR < folded.mlir
-      reads fp4-opt's folded output and compares the packed values and scales
+      reads fp4-opt's folded output (dense or dense_resource) and compares the packed values and scales
       with the reference's values.u8 / scales.u8; prints the mismatch counts.
 """
 import os
@@ -31,6 +31,10 @@ def check(case_dir):
     found = {}
     for hexdata, ty in re.findall(r'dense<"0x([0-9A-F]+)"> : tensor<256x(\d+)x', text):
         found[ty] = bytes.fromhex(hexdata)
+    # Large folds are dense_resource blobs: "0x" + 4-byte alignment + bytes.
+    blobs = dict(re.findall(r'(\w+): "0x[0-9A-Fa-f]{8}([0-9A-Fa-f]*)"', text))
+    for name, ty in re.findall(r'dense_resource<(\w+)> : tensor<256x(\d+)x', text):
+        found[ty] = bytes.fromhex(blobs.get(name, ""))
     ok = True
     for name, key in (("values", "1024"), ("scales", "128")):
         want = open(os.path.join(case_dir, name + ".u8"), "rb").read()
