@@ -120,19 +120,14 @@ int main(int argc, char **argv) {
     double relError =
         nvfp4::relativeQuantizationError(weight, *folded, options);
     // The constant path must produce the library's bytes.
-    auto blobBytes = [](ElementsAttr attr) {
-      return cast<DenseResourceElementsAttr>(attr)
-          .getRawHandle()
-          .getBlob()
-          ->getData();
-    };
-    ArrayRef<char> foldedValues = blobBytes(folded->data);
-    ArrayRef<char> foldedScales = blobBytes(folded->scales);
+    std::vector<uint8_t> valueStorage, scaleStorage;
+    const uint8_t *foldedValues =
+        nvfp4::getQuantizedBytes(folded->data, valueStorage);
+    const uint8_t *foldedScales =
+        nvfp4::getQuantizedBytes(folded->scales, scaleStorage);
     bool same =
-        foldedValues.size() == values.size() &&
-        foldedScales.size() == scales.size() &&
-        std::memcmp(foldedValues.data(), values.data(), values.size()) == 0 &&
-        std::memcmp(foldedScales.data(), scales.data(), scales.size()) == 0;
+        std::memcmp(foldedValues, values.data(), values.size()) == 0 &&
+        std::memcmp(foldedScales, scales.data(), scales.size()) == 0;
     if (!same)
       ++differing;
     std::printf("%-9s %9.3f %12.3g %9.3f %12.3g %8.2f %10.5f %5s\n",

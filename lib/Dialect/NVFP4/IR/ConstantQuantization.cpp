@@ -233,10 +233,8 @@ nvfp4::quantizeConstant(ElementsAttr input, const fp4::QuantizeOptions &options,
   return quantized;
 }
 
-/// The bytes of a constant this file produced; a small one may have been
-/// stored as a splat, which is expanded into `storage`.
-static const uint8_t *producedBytes(ElementsAttr attr,
-                                    std::vector<uint8_t> &storage) {
+const uint8_t *nvfp4::getQuantizedBytes(ElementsAttr attr,
+                                        std::vector<uint8_t> &storage) {
   if (auto resource = dyn_cast<DenseResourceElementsAttr>(attr))
     return reinterpret_cast<const uint8_t *>(
         resource.getRawHandle().getBlob()->getData().data());
@@ -261,8 +259,8 @@ double nvfp4::relativeQuantizationError(ElementsAttr input,
   uint64_t C = options.transpose ? inputType.getDimSize(0) : inputCols;
   uint64_t scaleCols = C / fp4::blockSize(options.format);
   std::vector<uint8_t> dataStorage, scaleStorage;
-  const uint8_t *data = producedBytes(quantized.data, dataStorage);
-  const uint8_t *scales = producedBytes(quantized.scales, scaleStorage);
+  const uint8_t *data = getQuantizedBytes(quantized.data, dataStorage);
+  const uint8_t *scales = getQuantizedBytes(quantized.scales, scaleStorage);
 
   // Chunks of 128 rows: a whole tcgen05 scale tile row, so each chunk's
   // scales are contiguous in both layouts.

@@ -58,6 +58,12 @@ FailureOr<QuantizedConstant> quantizeConstant(ElementsAttr input,
                                               const fp4::QuantizeOptions &options,
                                               std::string &error);
 
+/// The bytes of a `data` or `scales` result of quantizeConstant (one byte
+/// per element): a blob viewed in place, or a small dense constant copied
+/// into `storage` (a splat expanded).
+const uint8_t *getQuantizedBytes(ElementsAttr attr,
+                                 std::vector<uint8_t> &storage);
+
 /// ||x - dequantize(quantize(x))|| / ||x|| (Frobenius, finite elements only)
 /// of a constant and its quantization, computed in 128-row chunks; 0 for an
 /// all-zero input.
