@@ -15,6 +15,7 @@
 #include "mlir/Dialect/Linalg/IR/LinalgInterfaces.h"
 #include "mlir/Dialect/SCF/IR/SCF.h"
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
+#include "mlir/IR/Dominance.h"
 #include "mlir/IR/Matchers.h"
 #include "mlir/Interfaces/FunctionInterfaces.h"
 
@@ -214,7 +215,8 @@ struct QuantizedOperand {
 /// Rewrites matmuls one at a time with the pass's settings.
 class MatmulRewriter {
 public:
-  MatmulRewriter(const RewriteSettings &settings) : settings(settings) {}
+  MatmulRewriter(const RewriteSettings &settings, Operation *root)
+      : settings(settings), dominance(root) {}
 
   void rewrite(linalg::LinalgOp op, const MatmulShape &shape);
 
@@ -225,6 +227,10 @@ private:
                             const fp4::QuantizeOptions &options,
                             bool transpose, bool foldConstant,
                             std::string &note);
+  QuantizedOperand quantizeOnce(OpBuilder &b, Location loc, Value input,
+                                const fp4::QuantizeOptions &options,
+                                bool transpose, bool foldConstant,
+                                std::string &note);
 
   /// One 2-D matmul: A (M x K or K x M), B (K x N or N x K), into a fresh
   /// M x N result, plus `init` unless `initIsZero`.
@@ -233,6 +239,10 @@ private:
                    std::string &note);
 
   const RewriteSettings &settings;
+  /// Operands already quantized, by (value, transpose, weight rule): q, k,
+  /// v, gate and up all quantize the same activation once.
+  DenseMap<std::pair<Value, unsigned>, QuantizedOperand> quantized;
+  DominanceInfo dominance;
 };
 
 } // namespace
@@ -242,6 +252,22 @@ QuantizedOperand MatmulRewriter::quantize(OpBuilder &b, Location loc,
                                           const fp4::QuantizeOptions &options,
                                           bool transpose, bool foldConstant,
                                           std::string &note) {
+  auto key = std::make_pair(input, unsigned(transpose) | unsigned(foldConstant) << 1);
+  auto cached = quantized.find(key);
+  if (cached != quantized.end() &&
+      dominance.properlyDominates(cached->second.data,
+                                  &*b.getInsertionPoint()))
+    return cached->second;
+  QuantizedOperand result =
+      quantizeOnce(b, loc, input, options, transpose, foldConstant, note);
+  quantized[key] = result;
+  return result;
+}
+
+QuantizedOperand MatmulRewriter::quantizeOnce(
+    OpBuilder &b, Location loc, Value input,
+    const fp4::QuantizeOptions &options, bool transpose, bool foldConstant,
+    std::string &note) {
   auto type = cast<RankedTensorType>(input.getType());
   int64_t rows = type.getDimSize(transpose ? 1 : 0);
   int64_t cols = type.getDimSize(transpose ? 0 : 1);
@@ -460,7 +486,7 @@ struct NVFP4QuantizeMatmulsPass
       if (shape)
         matmuls.emplace_back(op, *shape);
     });
-    MatmulRewriter rewriter(settings);
+    MatmulRewriter rewriter(settings, getOperation());
     for (auto &[op, shape] : matmuls)
       rewriter.rewrite(op, shape);
   }

@@ -119,3 +119,18 @@ func.func @constant_weight(%a: tensor<128x64xf32>) -> tensor<128x128xf32> {
   %r = linalg.matmul ins(%a, %w : tensor<128x64xf32>, tensor<64x128xf32>) outs(%acc : tensor<128x128xf32>) -> tensor<128x128xf32>
   return %r : tensor<128x128xf32>
 }
+
+// -----
+
+// Two matmuls of one activation (gate and up) share its quantization.
+// CHECK-LABEL: func.func @shared_activation
+//  CHECK-SAME: (%[[X:.*]]: tensor<128x64xf32>
+//       CHECK: %[[XQ:.*]], %[[XS:.*]], %[[XG:.*]] = nvfp4.quantize %[[X]]
+//   CHECK-NOT: nvfp4.quantize %[[X]]
+//       CHECK: nvfp4.scaled_matmul %[[XQ]][%[[XS]], %[[XG]]]
+//       CHECK: nvfp4.scaled_matmul %[[XQ]][%[[XS]], %[[XG]]]
+func.func @shared_activation(%x: tensor<128x64xf32>, %wg: tensor<64x128xf32>, %wu: tensor<64x128xf32>, %acc: tensor<128x128xf32>) -> (tensor<128x128xf32>, tensor<128x128xf32>) {
+  %g = linalg.matmul ins(%x, %wg : tensor<128x64xf32>, tensor<64x128xf32>) outs(%acc : tensor<128x128xf32>) -> tensor<128x128xf32>
+  %u = linalg.matmul ins(%x, %wu : tensor<128x64xf32>, tensor<64x128xf32>) outs(%acc : tensor<128x128xf32>) -> tensor<128x128xf32>
+  return %g, %u : tensor<128x128xf32>, tensor<128x128xf32>
+}

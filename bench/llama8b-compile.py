@@ -1,0 +1,144 @@
+#!/usr/bin/env python3
+"""fp4-opt compile time and peak memory on a Llama-3-8B-shaped module.
+
+32 decoder layers x 7 matmuls (q 4096x4096, k and v 4096x1024, o 4096x4096,
+gate and up 4096x14336, down 14336x4096) on T tokens, weights as function
+arguments (so the file stays small and every quantize runs on the GPU).
+Each layer is one function; @forward calls them in turn. Timed, each the
+best of --reps runs of fp4-opt in a child process:
+
+  parse+print   fp4-opt with no pass (the baseline)
+  to PTX        --nvfp4-quantize-matmuls --nvfp4-lower-to-sm100a (format=isa)
+  to cubin      --nvfp4-quantize-matmuls --nvfp4-lower-to-sm100a=format=bin
+
+Prints wall seconds, the ratio to the baseline, and each run's peak RSS
+(ru_maxrss of a fresh child). Target: to PTX in at most 2 s.
+
+Usage: llama8b-compile.py [--fp4-opt PATH] [--tokens T] [--reps N]
+"""
+
+import argparse
+import os
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+
+HIDDEN, KV, FFN, LAYERS = 4096, 1024, 14336, 32
+
+
+def layer(i, t):
+    a = f"tensor<{t}x{HIDDEN}xbf16>"
+    w = lambda k, n: f"tensor<{k}x{n}xbf16>"
+    out = lambda n: f"tensor<{t}x{n}xf32>"
+    lines = [
+        f"func.func private @layer{i}(%x: {a}, %wq: {w(HIDDEN, HIDDEN)}, "
+        f"%wk: {w(HIDDEN, KV)}, %wv: {w(HIDDEN, KV)}, %wo: {w(HIDDEN, HIDDEN)}, "
+        f"%wg: {w(HIDDEN, FFN)}, %wu: {w(HIDDEN, FFN)}, %wd: {w(FFN, HIDDEN)}) "
+        f"-> ({out(HIDDEN)}, {out(KV)}, {out(KV)}) {{",
+        "  %zero = arith.constant 0.0 : f32",
+    ]
+
+    def matmul(name, lhs, lhs_type, weight, k, n):
+        lines.append(f"  %{name}_e = tensor.empty() : {out(n)}")
+        lines.append(f"  %{name}_acc = linalg.fill ins(%zero : f32) outs(%{name}_e : "
+                     f"{out(n)}) -> {out(n)}")
+        lines.append(f"  %{name} = linalg.matmul ins({lhs}, {weight} : {lhs_type}, "
+                     f"{w(k, n)}) outs(%{name}_acc : {out(n)}) -> {out(n)} "
+                     f"loc(\"layers.{i}.{name}\")")
+
+    matmul("q", "%x", a, "%wq", HIDDEN, HIDDEN)
+    matmul("k", "%x", a, "%wk", HIDDEN, KV)
+    matmul("v", "%x", a, "%wv", HIDDEN, KV)
+    matmul("o", "%q", out(HIDDEN), "%wo", HIDDEN, HIDDEN)
+    matmul("gate", "%x", a, "%wg", HIDDEN, FFN)
+    matmul("up", "%x", a, "%wu", HIDDEN, FFN)
+    lines.append(f"  %act_e = tensor.empty() : {out(FFN)}")
+    lines.append(f"  %act = linalg.mul ins(%gate, %up : {out(FFN)}, {out(FFN)}) "
+                 f"outs(%act_e : {out(FFN)}) -> {out(FFN)}")
+    matmul("down", "%act", out(FFN), "%wd", FFN, HIDDEN)
+    lines.append(f"  return %down, %k, %v : {out(HIDDEN)}, {out(KV)}, {out(KV)}")
+    lines.append("}")
+    return "\n".join(lines)
+
+
+def module(t):
+    parts = [layer(i, t) for i in range(LAYERS)]
+    weights = ", ".join(
+        f"%w{i}_{n}: tensor<{k}x{m}xbf16>"
+        for i in range(LAYERS)
+        for n, k, m in (("q", HIDDEN, HIDDEN), ("k", HIDDEN, KV), ("v", HIDDEN, KV),
+                        ("o", HIDDEN, HIDDEN), ("g", HIDDEN, FFN), ("u", HIDDEN, FFN),
+                        ("d", FFN, HIDDEN)))
+    body = [f"func.func @forward(%x: tensor<{t}x{HIDDEN}xbf16>, {weights}) -> tensor<{t}x{HIDDEN}xf32> {{"]
+    for i in range(LAYERS):
+        args = ", ".join(f"%w{i}_{n}" for n in "qkvogud")
+        types = (f"tensor<{t}x{HIDDEN}xbf16>, tensor<{HIDDEN}x{HIDDEN}xbf16>, "
+                 f"tensor<{HIDDEN}x{KV}xbf16>, tensor<{HIDDEN}x{KV}xbf16>, "
+                 f"tensor<{HIDDEN}x{HIDDEN}xbf16>, tensor<{HIDDEN}x{FFN}xbf16>, "
+                 f"tensor<{HIDDEN}x{FFN}xbf16>, tensor<{FFN}x{HIDDEN}xbf16>")
+        body.append(f"  %h{i}:3 = call @layer{i}(%x, {args}) : ({types}) -> "
+                    f"(tensor<{t}x{HIDDEN}xf32>, tensor<{t}x{KV}xf32>, tensor<{t}x{KV}xf32>)")
+    body.append(f"  return %h{LAYERS - 1}#0 : tensor<{t}x{HIDDEN}xf32>")
+    body.append("}")
+    return "\n\n".join(parts) + "\n\n" + "\n".join(body) + "\n"
+
+
+def run(fp4_opt, path, args, reps):
+    """Best wall time and that run's peak RSS (MiB) over `reps` runs."""
+    best = None
+    for _ in range(reps):
+        # ru_maxrss of RUSAGE_CHILDREN is a running maximum, so each run is
+        # measured in its own intermediate child.
+        read, write = os.pipe()
+        pid = os.fork()
+        if pid == 0:
+            os.close(read)
+            start = time.perf_counter()
+            proc = subprocess.run([fp4_opt, path, *args, "-o", os.devnull],
+                                  stderr=subprocess.PIPE)
+            wall = time.perf_counter() - start
+            rss = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+            os.write(write, f"{proc.returncode} {wall} {rss}\n".encode())
+            if proc.returncode:
+                sys.stderr.write(proc.stderr.decode()[-2000:])
+            os._exit(0)
+        os.close(write)
+        code, wall, rss = os.read(read, 200).decode().split()
+        os.waitpid(pid, 0)
+        if int(code):
+            sys.exit(f"fp4-opt {' '.join(args)} failed")
+        if best is None or float(wall) < best[0]:
+            best = (float(wall), float(rss))
+    return best
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    here = os.path.dirname(os.path.abspath(__file__))
+    parser.add_argument("--fp4-opt", default=os.path.join(here, "..", "build", "bin", "fp4-opt"))
+    parser.add_argument("--tokens", type=int, default=128)
+    parser.add_argument("--reps", type=int, default=3)
+    args = parser.parse_args()
+
+    with tempfile.TemporaryDirectory() as tmp:
+        path = os.path.join(tmp, "llama8b.mlir")
+        with open(path, "w") as f:
+            f.write(module(args.tokens))
+        size = os.path.getsize(path) / 1024
+        print(f"Llama-8B-shaped module: {LAYERS} layers x 7 matmuls, T = {args.tokens}, "
+              f"weights as arguments ({size:.0f} KiB of MLIR); best of {args.reps}")
+        base = run(args.fp4_opt, path, [], args.reps)
+        print(f"{'run':<12} {'wall s':>8} {'ratio':>7} {'peak RSS MiB':>13}")
+        print(f"{'parse+print':<12} {base[0]:8.3f} {1.0:7.2f} {base[1]:13.0f}")
+        for name, extra in (("to PTX", ["--nvfp4-quantize-matmuls",
+                                        "--nvfp4-lower-to-sm100a"]),
+                            ("to cubin", ["--nvfp4-quantize-matmuls",
+                                          "--nvfp4-lower-to-sm100a=format=bin"])):
+            wall, rss = run(args.fp4_opt, path, extra, args.reps)
+            print(f"{name:<12} {wall:8.3f} {wall / base[0]:7.2f} {rss:13.0f}")
+
+
+if __name__ == "__main__":
+    main()
