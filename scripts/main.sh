@@ -1,9 +1,11 @@
 #!/usr/bin/env bash
 # The main job: sets everything up on a fresh machine, builds fp4-mlir, folds
 # a constant weight's quantization, compiles an NVFP4 layer for the host CPU
-# (nvfp4-lower-to-cpu) and runs it, and compiles the sm_100a example through
+# (nvfp4-lower-to-cpu) and runs it, compiles the sm_100a example through
 # fp4-opt to PTX and a cubin, showing the Blackwell instructions in the
-# result. Outputs go to build/examples/.
+# result, and compiles the example models (generated MLP block and decoder
+# layer) end to end for sm_100a and the CPU, with a report of what became
+# NVFP4, and runs them on the CPU. Outputs go to build/examples/.
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/env.sh"
 bash "$FP4_ROOT/scripts/build.sh"
@@ -53,3 +55,34 @@ else
   echo "ptxas not found: skipping the cubin"
 fi
 fp4_phase_end
+
+# The example models: linalg on tensors, bf16 weights as dense_resource blobs
+# written by examples/models/generate.py.
+models="$out/models"
+fp4_phase_start "generate the example models"
+"$FP4_VENV/bin/python" "$FP4_ROOT/examples/models/generate.py" "$models"
+ls -l "$models"
+fp4_phase_end
+
+binary_format=isa
+command -v ptxas >/dev/null && binary_format=bin
+for model in mlp decoder; do
+  fp4_phase_start "compile the $model model (nvfp4-quantize-matmuls) for sm_100a and the CPU"
+  # The report: one remark per matmul, what it became and why.
+  fp4-opt "$models/$model.mlir" --nvfp4-quantize-matmuls=report \
+    --nvfp4-lower-to-sm100a=format=$binary_format \
+    --mlir-print-op-on-diagnostic=false \
+    -o "$models/$model.sm100a.mlir" 2>&1 \
+    | sed -E 's/^.*remark: loc\("([^"]*)"\): /  \1: /'
+  echo "--- sm_100a ($binary_format): $models/$model.sm100a.mlir," \
+    "$(grep -c 'gpu.launch_func' "$models/$model.sm100a.mlir") kernel launches"
+  fp4-opt "$models/$model.mlir" \
+    --nvfp4-quantize-matmuls="scale-layout=row_major" --nvfp4-lower-to-cpu \
+    --mlir-print-op-on-diagnostic=false -o "$models/$model.cpu.mlir" 2>/dev/null
+  mlir-translate --mlir-to-llvmir "$models/$model.cpu.mlir" -o "$models/$model.ll"
+  echo "--- CPU: LLVM IR in $models/$model.ll; running it three ways (f32, NVFP4, library reference):"
+  bound=0.30
+  [ "$model" = decoder ] && bound=0.40
+  fp4-model-check "$models/$model.mlir" --bound "$bound"
+  fp4_phase_end
+done
