@@ -20,6 +20,7 @@ if [[ ! -f "$FP4_BUILD/build.ninja" ]]; then
     -DLLVM_TOOLS_DIR="$FP4_SITE/llvm/bin" \
     -DMLIR_TOOLS_DIR="$FP4_SITE/mlir/bin" \
     -DFP4_LIT="$FP4_VENV/bin/lit" \
+    -DPython_EXECUTABLE="$FP4_VENV/bin/python" \
     -DCMAKE_EXPORT_COMPILE_COMMANDS=ON >/dev/null
 else
   echo "configure: reusing $FP4_BUILD"

@@ -1,0 +1,56 @@
+//===- FP4.cpp - fp4-mlir C API -------------------------------------------===//
+//
+// Part of fp4-mlir. See include/fp4-c/FP4.h.
+//
+//===----------------------------------------------------------------------===//
+
+#include "fp4-c/FP4.h"
+#include "fp4/InitAll.h"
+
+#include "mlir/CAPI/IR.h"
+#include "mlir/CAPI/Support.h"
+#include "mlir/Dialect/GPU/IR/GPUDialect.h"
+#include "mlir/IR/BuiltinOps.h"
+
+using namespace mlir;
+
+void fp4RegisterAllDialects(MlirContext context) {
+  DialectRegistry registry;
+  fp4::registerAllDialects(registry);
+  unwrap(context)->appendDialectRegistry(registry);
+}
+
+void fp4RegisterAllPasses(void) {
+  // Registration is global and must happen once.
+  static bool registered = [] {
+    fp4::registerAllPasses();
+    return true;
+  }();
+  (void)registered;
+}
+
+/// The `index`-th gpu.binary directly in `module`, or null.
+static gpu::BinaryOp getBinary(MlirModule module, intptr_t index) {
+  for (auto binary : unwrap(module).getBody()->getOps<gpu::BinaryOp>())
+    if (index-- == 0)
+      return binary;
+  return {};
+}
+
+intptr_t fp4GetNumGpuBinaries(MlirModule module) {
+  auto binaries = unwrap(module).getBody()->getOps<gpu::BinaryOp>();
+  return std::distance(binaries.begin(), binaries.end());
+}
+
+MlirStringRef fp4GetGpuBinaryName(MlirModule module, intptr_t index) {
+  gpu::BinaryOp binary = getBinary(module, index);
+  return binary ? wrap(binary.getSymName()) : mlirStringRefCreate(nullptr, 0);
+}
+
+MlirStringRef fp4GetGpuBinaryObject(MlirModule module, intptr_t index) {
+  gpu::BinaryOp binary = getBinary(module, index);
+  if (!binary || binary.getObjects().empty())
+    return mlirStringRefCreate(nullptr, 0);
+  auto object = cast<gpu::ObjectAttr>(binary.getObjects()[0]);
+  return wrap(object.getObject().getValue());
+}

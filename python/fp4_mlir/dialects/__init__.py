@@ -1,0 +1,1 @@
+"""Op wrappers of fp4-mlir's dialects (nvfp4)."""
