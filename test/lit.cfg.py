@@ -8,7 +8,7 @@ import lit.util
 config.name = "FP4"
 config.test_format = lit.formats.ShTest(not lit.util.which("bash") is None)
 config.suffixes = [".mlir", ".test"]
-config.excludes = ["CMakeLists.txt", "lit.cfg.py", "lit.site.cfg.py"]
+config.excludes = ["CMakeLists.txt", "lit.cfg.py", "lit.site.cfg.py", "Inputs"]
 config.test_source_root = os.path.dirname(__file__)
 config.test_exec_root = os.path.join(config.fp4_obj_root, "test")
 
@@ -36,6 +36,14 @@ runner_utils = os.path.join(config.mlir_tools_dir, "..", "lib", "libmlir_c_runne
 if os.path.exists(runner_utils):
     config.available_features.add("mlir-runner")
     config.substitutions.append(("%mlir_c_runner_utils", os.path.normpath(runner_utils)))
+
+# The fp4_mlir package, assembled in the build tree (python/CMakeLists.txt).
+import glob
+
+if glob.glob(os.path.join(config.fp4_python_packages, "fp4_mlir", "_fp4.*.so")):
+    config.available_features.add("python-bindings")
+    config.environment["PYTHONPATH"] = config.fp4_python_packages
+    config.substitutions.append(("%fp4_python_packages", config.fp4_python_packages))
 
 if os.path.isdir(config.fp4_golden_dir):
     config.available_features.add("golden")
