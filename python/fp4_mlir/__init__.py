@@ -39,11 +39,11 @@ __all__ = [
     "unpack_e2m1",
 ]
 
-_fp4.register_passes()
-# The generated op wrappers live in fp4_mlir.dialects (nvfp4.py).
-ir._GlobalDebug  # noqa: B018 (the bindings are loaded)
 from mlir._mlir_libs._mlir import globals as _globals  # noqa: E402
 
+_fp4.register_passes()
+# Ops of the nvfp4 dialect resolve to the generated classes in
+# fp4_mlir.dialects.nvfp4 (QuantizeOp, ...).
 _globals.append_dialect_search_prefix("fp4_mlir.dialects")
 
 
