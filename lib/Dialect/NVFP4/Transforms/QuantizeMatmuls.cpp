@@ -360,6 +360,21 @@ static bool isZeroTensor(Value init) {
          constant.getSplatValue<APFloat>().isZero();
 }
 
+namespace {
+/// Offsets, sizes and strides of one batch entry of a rank-3 tensor.
+struct BatchEntry {
+  SmallVector<OpFoldResult> offsets, sizes, strides;
+};
+} // namespace
+
+static BatchEntry batchEntry(OpBuilder &b, Value index,
+                             RankedTensorType type) {
+  return {{index, b.getIndexAttr(0), b.getIndexAttr(0)},
+          {b.getIndexAttr(1), b.getIndexAttr(type.getDimSize(1)),
+           b.getIndexAttr(type.getDimSize(2))},
+          SmallVector<OpFoldResult>(3, b.getIndexAttr(1))};
+}
+
 void MatmulRewriter::rewrite(linalg::LinalgOp op, const MatmulShape &shape) {
   OpBuilder b(op);
   Location loc = op.getLoc();
@@ -381,29 +396,21 @@ void MatmulRewriter::rewrite(linalg::LinalgOp op, const MatmulShape &shape) {
         [&](OpBuilder &nb, Location nloc, Value index, ValueRange iterArgs) {
           auto slice = [&](Value source) -> Value {
             auto type = cast<RankedTensorType>(source.getType());
-            SmallVector<OpFoldResult> offsets = {index, nb.getIndexAttr(0),
-                                                 nb.getIndexAttr(0)};
-            SmallVector<OpFoldResult> sizes = {nb.getIndexAttr(1),
-                                               nb.getIndexAttr(type.getDimSize(1)),
-                                               nb.getIndexAttr(type.getDimSize(2))};
-            SmallVector<OpFoldResult> strides(3, nb.getIndexAttr(1));
+            BatchEntry entry = batchEntry(nb, index, type);
             auto sliceType = RankedTensorType::get(type.getShape().drop_front(),
                                                    type.getElementType());
             return tensor::ExtractSliceOp::create(nb, nloc, sliceType, source,
-                                                  offsets, sizes, strides);
+                                                  entry.offsets, entry.sizes,
+                                                  entry.strides);
           };
           Value product =
               emitMatmul(nb, nloc, slice(lhs), slice(rhs), slice(iterArgs[0]),
                          initIsZero, shape, note);
-          auto outType = cast<RankedTensorType>(iterArgs[0].getType());
-          SmallVector<OpFoldResult> offsets = {index, nb.getIndexAttr(0),
-                                               nb.getIndexAttr(0)};
-          SmallVector<OpFoldResult> sizes = {nb.getIndexAttr(1),
-                                             nb.getIndexAttr(outType.getDimSize(1)),
-                                             nb.getIndexAttr(outType.getDimSize(2))};
-          SmallVector<OpFoldResult> strides(3, nb.getIndexAttr(1));
+          BatchEntry entry = batchEntry(
+              nb, index, cast<RankedTensorType>(iterArgs[0].getType()));
           Value updated = tensor::InsertSliceOp::create(
-              nb, nloc, product, iterArgs[0], offsets, sizes, strides);
+              nb, nloc, product, iterArgs[0], entry.offsets, entry.sizes,
+              entry.strides);
           scf::YieldOp::create(nb, nloc, updated);
         });
     result = loop.getResult(0);
