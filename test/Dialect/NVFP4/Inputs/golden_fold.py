@@ -32,7 +32,7 @@ def check(case_dir):
     for hexdata, ty in re.findall(r'dense<"0x([0-9A-F]+)"> : tensor<256x(\d+)x', text):
         found[ty] = bytes.fromhex(hexdata)
     # Large folds are dense_resource blobs: "0x" + 4-byte alignment + bytes.
-    blobs = dict(re.findall(r'(\w+): "0x[0-9A-Fa-f]{8}([0-9A-Fa-f]*)"', text))
+    blobs = dict(re.findall(r'^\s*(\w+): "0x[0-9A-Fa-f]{8}([0-9A-Fa-f]*)"', text, re.M))
     for name, ty in re.findall(r'dense_resource<(\w+)> : tensor<256x(\d+)x', text):
         found[ty] = bytes.fromhex(blobs.get(name, ""))
     ok = True
