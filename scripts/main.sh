@@ -69,13 +69,17 @@ command -v ptxas >/dev/null && binary_format=bin
 for model in mlp decoder; do
   fp4_phase_start "compile the $model model (nvfp4-quantize-matmuls) for sm_100a and the CPU"
   # The report: one remark per matmul, what it became and why.
+  # The kernels become a cubin (PTX without ptxas), the rest of the model
+  # host code calling the GPU runtime: one LLVM IR module.
   fp4-opt "$models/$model.mlir" --nvfp4-quantize-matmuls=report \
-    --nvfp4-lower-to-sm100a=format=$binary_format \
+    --nvfp4-lower-to-sm100a="format=$binary_format host=true" \
     --mlir-print-op-on-diagnostic=false \
     -o "$models/$model.sm100a.mlir" 2>&1 \
     | sed -E 's/^.*remark: loc\("([^"]*)"\): /  \1: /'
-  echo "--- sm_100a ($binary_format): $models/$model.sm100a.mlir," \
-    "$(grep -c 'gpu.launch_func' "$models/$model.sm100a.mlir") kernel launches"
+  mlir-translate --mlir-to-llvmir "$models/$model.sm100a.mlir" \
+    -o "$models/$model.sm100a.ll"
+  echo "--- sm_100a ($binary_format kernels + host LLVM IR): $models/$model.sm100a.ll," \
+    "$(grep -c 'call void @mgpuLaunchKernel' "$models/$model.sm100a.ll") kernel launches"
   fp4-opt "$models/$model.mlir" \
     --nvfp4-quantize-matmuls="scale-layout=row_major" --nvfp4-lower-to-cpu \
     --mlir-print-op-on-diagnostic=false -o "$models/$model.cpu.mlir" 2>/dev/null

@@ -18,6 +18,11 @@ namespace fp4 {
 /// LLVM/NVVM translation, the NVVM GPU target) to `registry`.
 void registerAllDialects(DialectRegistry &registry);
 
+/// Declares that gpu.launch_func reads and writes its memref operands
+/// (LaunchFuncEffects.cpp), so host code with launches can be bufferized and
+/// its buffers deallocated. Part of registerAllDialects.
+void registerLaunchFuncMemoryEffects(DialectRegistry &registry);
+
 /// Registers fp4-mlir's passes and pipelines and the upstream passes they are
 /// built from, so they are available on the fp4-opt command line.
 void registerAllPasses();

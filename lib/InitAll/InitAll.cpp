@@ -72,6 +72,8 @@ void fp4::registerAllDialects(DialectRegistry &registry) {
                   tensor::TensorDialect, vector::VectorDialect,
                   nvfp4::NVFP4Dialect>();
 
+  registerLaunchFuncMemoryEffects(registry);
+
   // The ConvertToLLVMPatternInterface models that convert-to-llvm and
   // convert-gpu-to-nvvm load (without them those passes abort).
   arith::registerConvertArithToLLVMInterface(registry);

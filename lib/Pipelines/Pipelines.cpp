@@ -17,13 +17,10 @@
 
 using namespace mlir;
 
-void fp4::buildNVFP4LowerToCPUPipeline(OpPassManager &pm) {
-  // Inlining first: buffer deallocation cannot prove that buffers returned
-  // by calls do not alias local ones, and its runtime alias check stores
-  // memref<?xi1>, which MLIR 22's memref-to-LLVM lowering rejects (it
-  // asserts on element types narrower than 8 bits).
-  pm.addPass(createInlinerPass());
-  pm.addPass(fp4::createConvertNVFP4ToArithPass());
+/// Host code on tensors (after the nvfp4 ops are gone) down to the LLVM
+/// dialect: bufferization, loops, and the LLVM conversions; with
+/// `gpuLaunches`, gpu.launch_func and gpu.binary become GPU runtime calls.
+static void addHostToLLVM(OpPassManager &pm, bool gpuLaunches) {
   pm.addPass(createCanonicalizerPass());
   pm.addPass(createCSEPass());
 
@@ -48,6 +45,8 @@ void fp4::buildNVFP4LowerToCPUPipeline(OpPassManager &pm) {
   arith::ArithExpandOpsPassOptions expand;
   expand.includeBf16 = true;
   pm.addPass(arith::createArithExpandOpsPass(expand));
+  if (gpuLaunches)
+    pm.addPass(createGpuToLLVMConversionPass());
   pm.addPass(createConvertVectorToLLVMPass());
   pm.addPass(createConvertMathToLLVMPass());
   pm.addPass(createArithToLLVMConversionPass());
@@ -60,8 +59,21 @@ void fp4::buildNVFP4LowerToCPUPipeline(OpPassManager &pm) {
   pm.addPass(createCanonicalizerPass());
 }
 
+void fp4::buildNVFP4LowerToCPUPipeline(OpPassManager &pm) {
+  // Inlining first: buffer deallocation cannot prove that buffers returned
+  // by calls do not alias local ones, and its runtime alias check stores
+  // memref<?xi1>, which MLIR 22's memref-to-LLVM lowering rejects (it
+  // asserts on element types narrower than 8 bits).
+  pm.addPass(createInlinerPass());
+  pm.addPass(fp4::createConvertNVFP4ToArithPass());
+  addHostToLLVM(pm, /*gpuLaunches=*/false);
+}
+
 void fp4::buildNVFP4LowerToSM100aPipeline(OpPassManager &pm,
-                                          const std::string &format) {
+                                          const std::string &format,
+                                          bool lowerHost) {
+  if (lowerHost)
+    pm.addPass(createInlinerPass()); // As for the CPU: see above.
   pm.addPass(fp4::createConvertNVFP4ToNVVMPass());
   OpPassManager &kernels = pm.nest<gpu::GPUModuleOp>();
   kernels.addPass(memref::createExpandStridedMetadataPass());
@@ -74,6 +86,8 @@ void fp4::buildNVFP4LowerToSM100aPipeline(OpPassManager &pm,
   GpuModuleToBinaryPassOptions binary;
   binary.compilationTarget = format;
   pm.addPass(createGpuModuleToBinaryPass(binary));
+  if (lowerHost)
+    addHostToLLVM(pm, /*gpuLaunches=*/true);
 }
 
 namespace {
@@ -91,6 +105,11 @@ struct SM100aPipelineOptions
           clEnumValN(BinaryFormat::Isa, "isa", "PTX"),
           clEnumValN(BinaryFormat::Bin, "bin", "a cubin (runs ptxas)"),
           clEnumValN(BinaryFormat::Fatbin, "fatbin", "a fatbinary"))};
+  Option<bool> host{
+      *this, "host",
+      llvm::cl::desc("Also lower the host code (launches, the rest of the "
+                     "program) to the LLVM dialect with GPU runtime calls"),
+      llvm::cl::init(false)};
 };
 
 const char *formatName(BinaryFormat format) {
@@ -112,7 +131,8 @@ void fp4::registerPipelines() {
       "Lower nvfp4.quantize and scaled_matmul to sm_100a kernels (hardware "
       "converts, tcgen05 MMA) and serialize them (PTX or cubin)",
       [](OpPassManager &pm, const SM100aPipelineOptions &options) {
-        buildNVFP4LowerToSM100aPipeline(pm, formatName(options.format));
+        buildNVFP4LowerToSM100aPipeline(pm, formatName(options.format),
+                                        options.host);
       });
   PassPipelineRegistration<>(
       "nvfp4-lower-to-cpu",

@@ -23,10 +23,12 @@ void buildNVFP4LowerToCPUPipeline(OpPassManager &pm);
 /// nvfp4-lower-to-sm100a: convert-nvfp4-to-nvvm (scaled_matmul becomes a
 /// tcgen05 kernel launch), then the kernels' gpu.module down to NVVM/LLVM
 /// and gpu-module-to-binary with `format` ("isa": PTX, "bin": cubin,
-/// "fatbin"). Host code (the launches and any other ops) is left for a host
-/// pipeline.
+/// "fatbin"). With `lowerHost`, the host code (the launches and every other
+/// op) follows to the LLVM dialect as in nvfp4-lower-to-cpu, launches becoming
+/// GPU runtime calls (gpu-to-llvm); else it is left for a host pipeline.
 void buildNVFP4LowerToSM100aPipeline(OpPassManager &pm,
-                                     const std::string &format = "isa");
+                                     const std::string &format = "isa",
+                                     bool lowerHost = false);
 
 /// Registers the named pipelines with the pass registry (fp4-opt).
 void registerPipelines();
