@@ -38,10 +38,10 @@ using NumpyFloats = nb::ndarray<nb::numpy, float, nb::ndim<1>>;
 }
 
 /// A numpy array that owns a fresh buffer of `count` elements.
-template <typename T, typename Array>
-Array newArray(size_t count, T *&data) {
+template <typename T, typename Array> Array newArray(size_t count, T *&data) {
   data = new T[count]();
-  nb::capsule owner(data, [](void *p) noexcept { delete[] static_cast<T *>(p); });
+  nb::capsule owner(data,
+                    [](void *p) noexcept { delete[] static_cast<T *>(p); });
   return Array(data, {count}, owner);
 }
 
@@ -52,9 +52,7 @@ ElementType parseElementType(const std::string &name) {
     return ElementType::BF16;
   if (name == "f16")
     return ElementType::F16;
-  fail(("unknown element type '" + name +
-                         "' (expected f32, bf16 or f16)")
-                            );
+  fail(("unknown element type '" + name + "' (expected f32, bf16 or f16)"));
 }
 
 Format parseFormat(const std::string &name) {
@@ -62,8 +60,7 @@ Format parseFormat(const std::string &name) {
     return Format::NVFP4;
   if (name == "mxfp4")
     return Format::MXFP4;
-  fail(
-      "unknown format '" + name + "' (expected nvfp4 or mxfp4)");
+  fail("unknown format '" + name + "' (expected nvfp4 or mxfp4)");
 }
 
 ScaleLayout parseLayout(const std::string &name) {
@@ -71,18 +68,16 @@ ScaleLayout parseLayout(const std::string &name) {
     return ScaleLayout::RowMajor;
   if (name == "tcgen05")
     return ScaleLayout::Tcgen05;
-  fail(("unknown scale layout '" + name +
-                         "' (expected row_major or tcgen05)")
-                            );
+  fail(("unknown scale layout '" + name + "' (expected row_major or tcgen05)"));
 }
 
 /// quantize(): raw input bytes in, (values, scales, tensor scale, amax,
 /// NaN blocks) out.
-nb::tuple quantizeBytes(ByteArray input, const std::string &type,
-                        uint64_t rows, uint64_t cols,
-                        const std::string &format, const std::string &rule,
-                        bool transpose, const std::string &layout,
-                        bool tile16, std::optional<uint64_t> seed,
+nb::tuple quantizeBytes(ByteArray input, const std::string &type, uint64_t rows,
+                        uint64_t cols, const std::string &format,
+                        const std::string &rule, bool transpose,
+                        const std::string &layout, bool tile16,
+                        std::optional<uint64_t> seed,
                         std::optional<float> amax) {
   QuantizeOptions options;
   options.format = parseFormat(format);
@@ -102,9 +97,9 @@ nb::tuple quantizeBytes(ByteArray input, const std::string &type,
   }
   ElementType elementType = parseElementType(type);
   if (input.size() != rows * cols * elementSize(elementType))
-    fail("the input holds " + std::to_string(input.size()) +
-                          " bytes, not " + std::to_string(rows) + " x " +
-                          std::to_string(cols) + " " + type + " elements");
+    fail("the input holds " + std::to_string(input.size()) + " bytes, not " +
+         std::to_string(rows) + " x " + std::to_string(cols) + " " + type +
+         " elements");
   error = validateQuantizeOptions(options, rows, cols);
   if (!error.empty())
     fail(error);
@@ -138,17 +133,14 @@ NumpyFloats dequantizeBytes(ByteArray values, ByteArray scales, uint64_t rows,
   options.scaleLayout = l;
   if (cols % blockSize(f) != 0)
     fail(("the matrix has " + std::to_string(cols) +
-                           " columns, not a multiple of the block size " +
-                           std::to_string(blockSize(f)))
-                              );
+          " columns, not a multiple of the block size " +
+          std::to_string(blockSize(f))));
   if (values.size() != rows * cols / 2)
     fail("expected " + std::to_string(rows * cols / 2) +
-                          " packed value bytes, got " +
-                          std::to_string(values.size()));
+         " packed value bytes, got " + std::to_string(values.size()));
   if (scales.size() != scaleBytes(options, rows, cols))
-    fail("expected " +
-                          std::to_string(scaleBytes(options, rows, cols)) +
-                          " scale bytes, got " + std::to_string(scales.size()));
+    fail("expected " + std::to_string(scaleBytes(options, rows, cols)) +
+         " scale bytes, got " + std::to_string(scales.size()));
   float *out;
   auto array = newArray<float, NumpyFloats>(rows * cols, out);
   std::string error;

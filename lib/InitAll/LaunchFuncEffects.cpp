@@ -24,9 +24,10 @@ namespace {
 struct LaunchFuncMemoryEffects
     : MemoryEffectOpInterface::ExternalModel<LaunchFuncMemoryEffects,
                                              gpu::LaunchFuncOp> {
-  void getEffects(Operation *op,
-                  SmallVectorImpl<SideEffects::EffectInstance<MemoryEffects::Effect>>
-                      &effects) const {
+  void
+  getEffects(Operation *op,
+             SmallVectorImpl<SideEffects::EffectInstance<MemoryEffects::Effect>>
+                 &effects) const {
     // The kernel runs: never dead, even once gpu-to-llvm has turned the
     // memref operands into pointers.
     effects.emplace_back(MemoryEffects::Write::get());

@@ -1,4 +1,4 @@
-//===- fp4-bench-constant-quantization.cpp - Compile-time weight quantization ===//
+//===- fp4-bench-constant-quantization.cpp - Weight quantization ---------===//
 //
 // Part of fp4-mlir. Times what nvfp4-quantize-matmuls does to a constant
 // weight: quantizeConstant() on a dense_resource bf16 K x N weight (default
@@ -44,8 +44,9 @@ static double peakRSSMiB() {
 
 int main(int argc, char **argv) {
   int64_t k = 4096, n = 14336;
-  std::vector<std::string> rules = {"static_6", "static_4", "mse",   "mae",
-                                    "abs_max",  "search:1", "search:6", "exact"};
+  std::vector<std::string> rules = {"static_6", "static_4", "mse",
+                                    "mae",      "abs_max",  "search:1",
+                                    "search:6", "exact"};
   if (argc >= 3) {
     k = std::atoll(argv[1]);
     n = std::atoll(argv[2]);
@@ -125,9 +126,8 @@ int main(int argc, char **argv) {
         nvfp4::getQuantizedBytes(folded->data, valueStorage);
     const uint8_t *foldedScales =
         nvfp4::getQuantizedBytes(folded->scales, scaleStorage);
-    bool same =
-        std::memcmp(foldedValues, values.data(), values.size()) == 0 &&
-        std::memcmp(foldedScales, scales.data(), scales.size()) == 0;
+    bool same = std::memcmp(foldedValues, values.data(), values.size()) == 0 &&
+                std::memcmp(foldedScales, scales.data(), scales.size()) == 0;
     if (!same)
       ++differing;
     std::printf("%-9s %9.3f %12.3g %9.3f %12.3g %8.2f %10.5f %5s\n",

@@ -51,8 +51,7 @@ struct UnrankedMemRef {
 };
 
 /// The first element of a contiguous buffer.
-template <typename T>
-T *elements(UnrankedMemRef *memref) {
+template <typename T> T *elements(UnrankedMemRef *memref) {
   auto *words = static_cast<int64_t *>(memref->descriptor);
   T *aligned = reinterpret_cast<T *>(words[1]);
   return aligned + words[2];
@@ -76,10 +75,10 @@ extern "C" void _mlir_ciface_fp4_library_quantize(int64_t id,
   const QuantizeCase &c = quantizeCases[id];
   uint64_t dataBytes = fp4::packedValuesBytes(c.options, c.rows, c.cols);
   uint64_t scaleBytes = fp4::scaleBytes(c.options, c.rows, c.cols);
-  fp4::QuantizeResult result = fp4::quantize(
-      elements<char>(input), c.type, c.rows, c.cols, c.options,
-      elements<uint8_t>(data), dataBytes, elements<uint8_t>(scales),
-      scaleBytes);
+  fp4::QuantizeResult result =
+      fp4::quantize(elements<char>(input), c.type, c.rows, c.cols, c.options,
+                    elements<uint8_t>(data), dataBytes,
+                    elements<uint8_t>(scales), scaleBytes);
   *elements<float>(tensorScale) =
       result.ok ? fp4::decodeTensorScale(c.options, result.info) : NAN;
 }
@@ -101,10 +100,10 @@ extern "C" void _mlir_ciface_fp4_library_scaled_matmul(
   uint16_t *bf16 = elements<uint16_t>(out);
   for (size_t i = 0; i < result.size(); ++i) {
     uint32_t bits = fp4::floatToBits(result[i]);
-    bf16[i] = std::isnan(result[i])
-                  ? static_cast<uint16_t>((bits >> 16) | 0x40)
-                  : static_cast<uint16_t>((bits + 0x7FFF + ((bits >> 16) & 1)) >>
-                                          16);
+    bf16[i] =
+        std::isnan(result[i])
+            ? static_cast<uint16_t>((bits >> 16) | 0x40)
+            : static_cast<uint16_t>((bits + 0x7FFF + ((bits >> 16) & 1)) >> 16);
   }
 }
 
@@ -133,8 +132,7 @@ static void declare(ModuleOp module, StringRef name, TypeRange inputs) {
   auto func = func::FuncOp::create(b, module.getLoc(), name,
                                    b.getFunctionType(inputs, {}));
   func.setPrivate();
-  func->setAttr(LLVM::LLVMDialect::getEmitCWrapperAttrName(),
-                b.getUnitAttr());
+  func->setAttr(LLVM::LLVMDialect::getEmitCWrapperAttrName(), b.getUnitAttr());
 }
 
 static bool rewriteQuantize(ModuleOp module, nvfp4::QuantizeOp op) {
@@ -191,15 +189,14 @@ static bool rewriteScaledMatmul(ModuleOp module, nvfp4::ScaledMatmulOp op) {
   ImplicitLocOpBuilder b(op.getLoc(), op);
   Value id = arith::ConstantIntOp::create(b, matmulCases.size() - 1, 64);
   Value out = allocBuffer(b, resultType);
-  SmallVector<Value> args = {
-      id,
-      unranked(b, readBuffer(b, op.getLhs())),
-      unranked(b, readBuffer(b, op.getLhsScales())),
-      op.getLhsTensorScale(),
-      unranked(b, readBuffer(b, op.getRhs())),
-      unranked(b, readBuffer(b, op.getRhsScales())),
-      op.getRhsTensorScale(),
-      unranked(b, out)};
+  SmallVector<Value> args = {id,
+                             unranked(b, readBuffer(b, op.getLhs())),
+                             unranked(b, readBuffer(b, op.getLhsScales())),
+                             op.getLhsTensorScale(),
+                             unranked(b, readBuffer(b, op.getRhs())),
+                             unranked(b, readBuffer(b, op.getRhsScales())),
+                             op.getRhsTensorScale(),
+                             unranked(b, out)};
   declare(module, "fp4_library_scaled_matmul", ValueRange(args).getTypes());
   func::CallOp::create(b, "fp4_library_scaled_matmul", TypeRange{}, args);
   op.getResult().replaceAllUsesWith(bufferToTensor(b, out, resultType));
@@ -217,9 +214,10 @@ int replaceWithLibraryCalls(ModuleOp module) {
       ops.push_back(op);
   });
   for (Operation *op : ops) {
-    bool ok = isa<nvfp4::QuantizeOp>(op)
-                  ? rewriteQuantize(module, cast<nvfp4::QuantizeOp>(op))
-                  : rewriteScaledMatmul(module, cast<nvfp4::ScaledMatmulOp>(op));
+    bool ok =
+        isa<nvfp4::QuantizeOp>(op)
+            ? rewriteQuantize(module, cast<nvfp4::QuantizeOp>(op))
+            : rewriteScaledMatmul(module, cast<nvfp4::ScaledMatmulOp>(op));
     if (!ok)
       return -1;
   }

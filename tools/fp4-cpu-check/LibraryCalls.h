@@ -1,4 +1,4 @@
-//===- LibraryCalls.h - Run nvfp4 ops through the numerics library -*- C++ -*-===//
+//===- LibraryCalls.h - nvfp4 ops through the numerics library -*- C++ -*-===//
 //
 // Part of fp4-mlir. For fp4-model-check's reference: every nvfp4.quantize and
 // nvfp4.scaled_matmul of a module becomes a call into the numerics library

@@ -145,9 +145,8 @@ int main(int argc, char **argv) {
     }
   }
   if (path.empty() || bound <= 0.0) {
-    std::fprintf(stderr,
-                 "usage: fp4-model-check MODEL.mlir --bound B "
-                 "[--options \"nvfp4-quantize-matmuls options\"]\n");
+    std::fprintf(stderr, "usage: fp4-model-check MODEL.mlir --bound B "
+                         "[--options \"nvfp4-quantize-matmuls options\"]\n");
     return 2;
   }
   std::ifstream file(path);

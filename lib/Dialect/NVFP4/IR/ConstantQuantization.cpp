@@ -8,8 +8,8 @@
 #include "fp4/Dialect/NVFP4/IR/NVFP4.h"
 #include "fp4/Numerics/Float16.h"
 
-#include "mlir/IR/BuiltinAttributes.h"
 #include "mlir/IR/Builders.h"
+#include "mlir/IR/BuiltinAttributes.h"
 #include "mlir/IR/DialectResourceBlobManager.h"
 
 #include <cmath>
@@ -59,7 +59,8 @@ nvfp4::getQuantizedTypes(MLIRContext *context, int64_t rows, int64_t cols,
   bool nvfp4 = options.format == fp4::Format::NVFP4;
   Type scaleType = nvfp4 ? Type(b.getType<Float8E4M3FNType>())
                          : Type(b.getType<Float8E8M0FNUType>());
-  int64_t blockCols = cols / static_cast<int64_t>(fp4::blockSize(options.format));
+  int64_t blockCols =
+      cols / static_cast<int64_t>(fp4::blockSize(options.format));
   SmallVector<int64_t> scaleShape = {rows, blockCols};
   if (options.scaleLayout == fp4::ScaleLayout::Tcgen05)
     scaleShape = {rows / 128, blockCols / 4, 32, 4, 4};
@@ -72,8 +73,7 @@ namespace {
 /// dense_resource blob (no copy) above the threshold, else a dense constant.
 class ResultBuffer {
 public:
-  ResultBuffer(RankedTensorType type, StringRef name)
-      : type(type), name(name) {
+  ResultBuffer(RankedTensorType type, StringRef name) : type(type), name(name) {
     size = type.getNumElements();
     if (size > kResourceThresholdBytes)
       blob = HeapAsmResourceBlob::allocate(size, alignof(uint64_t));
@@ -162,14 +162,14 @@ quantizeTransposedInChunks(const ConstantBytes &bytes, uint64_t rows,
   for (uint64_t r0 = 0; r0 < outRows; r0 += kChunk) {
     uint64_t count = std::min(kChunk, outRows - r0);
     copyTransposedRows(bytes, rows, cols, r0, count, chunk);
-    uint64_t scaleOffset =
-        options.scaleLayout == fp4::ScaleLayout::Tcgen05
-            ? (r0 / 128) * ((scaleCols + 3) / 4) * 512
-            : r0 * scaleCols;
+    uint64_t scaleOffset = options.scaleLayout == fp4::ScaleLayout::Tcgen05
+                               ? (r0 / 128) * ((scaleCols + 3) / 4) * 512
+                               : r0 * scaleCols;
     fp4::QuantizeResult part = fp4::quantize(
         chunk.data(), bytes.type, count, outCols, options,
-        data + r0 * outCols / 2, fp4::packedValuesBytes(options, count, outCols),
-        scales + scaleOffset, fp4::scaleBytes(options, count, outCols));
+        data + r0 * outCols / 2,
+        fp4::packedValuesBytes(options, count, outCols), scales + scaleOffset,
+        fp4::scaleBytes(options, count, outCols));
     if (!part.ok)
       return part;
     uint64_t nanBlocks = total.info.nanBlocks + part.info.nanBlocks;
@@ -203,7 +203,8 @@ nvfp4::quantizeConstant(ElementsAttr input, const fp4::QuantizeOptions &options,
 
   int64_t outRows = options.transpose ? cols : rows;
   int64_t outCols = options.transpose ? rows : cols;
-  int64_t blockCols = outCols / static_cast<int64_t>(fp4::blockSize(options.format));
+  int64_t blockCols =
+      outCols / static_cast<int64_t>(fp4::blockSize(options.format));
   if (options.scaleLayout == fp4::ScaleLayout::Tcgen05 &&
       (outRows % 128 != 0 || blockCols % 4 != 0)) {
     // The library pads such scales; the nvfp4 tensor types cannot.
@@ -217,10 +218,10 @@ nvfp4::quantizeConstant(ElementsAttr input, const fp4::QuantizeOptions &options,
   std::optional<fp4::QuantizeResult> chunked = quantizeTransposedInChunks(
       *bytes, rows, cols, options, data.data(), scales.data());
   fp4::QuantizeResult result =
-      chunked ? *chunked
-              : fp4::quantize(bytes->data, bytes->type, rows, cols, options,
-                              data.data(), data.size, scales.data(),
-                              scales.size);
+      chunked
+          ? *chunked
+          : fp4::quantize(bytes->data, bytes->type, rows, cols, options,
+                          data.data(), data.size, scales.data(), scales.size);
   if (!result.ok) {
     error = result.error;
     return failure();
@@ -270,13 +271,12 @@ double nvfp4::relativeQuantizationError(ElementsAttr input,
   double errorSum = 0.0, normSum = 0.0;
   for (uint64_t r0 = 0; r0 < R; r0 += kChunk) {
     uint64_t rowsHere = std::min(kChunk, R - r0);
-    uint64_t scaleOffset =
-        options.scaleLayout == fp4::ScaleLayout::Tcgen05
-            ? (r0 / 128) * ((scaleCols + 3) / 4) * 512
-            : r0 * scaleCols;
+    uint64_t scaleOffset = options.scaleLayout == fp4::ScaleLayout::Tcgen05
+                               ? (r0 / 128) * ((scaleCols + 3) / 4) * 512
+                               : r0 * scaleCols;
     fp4::dequantize(data + r0 * C / 2, scales + scaleOffset, rowsHere, C,
-                    options.format, options.scaleLayout,
-                    quantized.tensorScale, decoded.data());
+                    options.format, options.scaleLayout, quantized.tensorScale,
+                    decoded.data());
     const char *rowsSource = bytes->data;
     uint64_t firstRow = r0;
     if (options.transpose) {

@@ -6,9 +6,9 @@
 //
 //===----------------------------------------------------------------------===//
 
-#include "fp4/Dialect/NVFP4/Transforms/Passes.h"
 #include "fp4/Dialect/NVFP4/IR/ConstantQuantization.h"
 #include "fp4/Dialect/NVFP4/IR/NVFP4.h"
+#include "fp4/Dialect/NVFP4/Transforms/Passes.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
@@ -70,9 +70,9 @@ static bool isFloatOperandType(Type type) {
 /// Classifies `op`. Returns std::nullopt with an empty `why` when `op` is
 /// not a matmul at all, and with the reason when it is one that the rewrite
 /// cannot take.
-static std::optional<MatmulShape>
-matchMatmul(linalg::LinalgOp op, const RewriteSettings &settings,
-            std::string &why) {
+static std::optional<MatmulShape> matchMatmul(linalg::LinalgOp op,
+                                              const RewriteSettings &settings,
+                                              std::string &why) {
   why.clear();
   if (op.getNumDpsInputs() != 2 || op.getNumDpsInits() != 1 ||
       !linalg::isaContractionOpInterface(op))
@@ -138,9 +138,9 @@ matchMatmul(linalg::LinalgOp op, const RewriteSettings &settings,
   shape.n = ranges[n];
   shape.k = ranges[k];
 
-  std::string sizes = llvm::formatv("M = {0}, N = {1}, K = {2}", shape.m,
-                                    shape.n, shape.k)
-                          .str();
+  std::string sizes =
+      llvm::formatv("M = {0}, N = {1}, K = {2}", shape.m, shape.n, shape.k)
+          .str();
   int64_t block = getBlockSize(settings.format);
   if (shape.k % block != 0) {
     why = llvm::formatv("K = {0} is not a multiple of the {1} block size {2}",
@@ -149,11 +149,14 @@ matchMatmul(linalg::LinalgOp op, const RewriteSettings &settings,
     return std::nullopt;
   }
   if (settings.layout == ScaleLayout::tcgen05 &&
-      (shape.m % 128 != 0 || shape.n % 128 != 0 || (shape.k / block) % 4 != 0)) {
-    why = sizes + ": the tcgen05 scale layout needs M and N multiples of 128 "
-                  "and K a multiple of " +
-          std::to_string(4 * block) + " (use scale-layout=row_major for CPU "
-                                      "code)";
+      (shape.m % 128 != 0 || shape.n % 128 != 0 ||
+       (shape.k / block) % 4 != 0)) {
+    why = sizes +
+          ": the tcgen05 scale layout needs M and N multiples of 128 "
+          "and K a multiple of " +
+          std::to_string(4 * block) +
+          " (use scale-layout=row_major for CPU "
+          "code)";
     return std::nullopt;
   }
   if (shape.m < settings.minM || shape.n < settings.minN ||
@@ -189,10 +192,10 @@ static ScaleRuleAttr ruleAttr(MLIRContext *context,
     return ScaleRuleAttr::get(context, ScaleRuleKind::static_4, std::nullopt,
                               std::nullopt);
   case fp4::ScaleRule::FourOverSix: {
-    ErrorMetric metric = options.metric == fp4::ErrorMetric::MSE ? ErrorMetric::mse
-                         : options.metric == fp4::ErrorMetric::MAE
-                             ? ErrorMetric::mae
-                             : ErrorMetric::abs_max;
+    ErrorMetric metric =
+        options.metric == fp4::ErrorMetric::MSE   ? ErrorMetric::mse
+        : options.metric == fp4::ErrorMetric::MAE ? ErrorMetric::mae
+                                                  : ErrorMetric::abs_max;
     return ScaleRuleAttr::get(context, ScaleRuleKind::four_over_six, metric,
                               std::nullopt);
   }
@@ -224,9 +227,8 @@ private:
   /// `input` (rows x cols) quantized along K with `options`; `transpose`
   /// when K runs down its columns.
   QuantizedOperand quantize(OpBuilder &b, Location loc, Value input,
-                            const fp4::QuantizeOptions &options,
-                            bool transpose, bool foldConstant,
-                            std::string &note);
+                            const fp4::QuantizeOptions &options, bool transpose,
+                            bool foldConstant, std::string &note);
   QuantizedOperand quantizeOnce(OpBuilder &b, Location loc, Value input,
                                 const fp4::QuantizeOptions &options,
                                 bool transpose, bool foldConstant,
@@ -234,8 +236,8 @@ private:
 
   /// One 2-D matmul: A (M x K or K x M), B (K x N or N x K), into a fresh
   /// M x N result, plus `init` unless `initIsZero`.
-  Value emitMatmul(OpBuilder &b, Location loc, Value lhs, Value rhs,
-                   Value init, bool initIsZero, const MatmulShape &shape,
+  Value emitMatmul(OpBuilder &b, Location loc, Value lhs, Value rhs, Value init,
+                   bool initIsZero, const MatmulShape &shape,
                    std::string &note);
 
   const RewriteSettings &settings;
@@ -252,11 +254,11 @@ QuantizedOperand MatmulRewriter::quantize(OpBuilder &b, Location loc,
                                           const fp4::QuantizeOptions &options,
                                           bool transpose, bool foldConstant,
                                           std::string &note) {
-  auto key = std::make_pair(input, unsigned(transpose) | unsigned(foldConstant) << 1);
+  auto key =
+      std::make_pair(input, unsigned(transpose) | unsigned(foldConstant) << 1);
   auto cached = quantized.find(key);
   if (cached != quantized.end() &&
-      dominance.properlyDominates(cached->second.data,
-                                  &*b.getInsertionPoint()))
+      dominance.properlyDominates(cached->second.data, &*b.getInsertionPoint()))
     return cached->second;
   QuantizedOperand result =
       quantizeOnce(b, loc, input, options, transpose, foldConstant, note);
@@ -264,10 +266,11 @@ QuantizedOperand MatmulRewriter::quantize(OpBuilder &b, Location loc,
   return result;
 }
 
-QuantizedOperand MatmulRewriter::quantizeOnce(
-    OpBuilder &b, Location loc, Value input,
-    const fp4::QuantizeOptions &options, bool transpose, bool foldConstant,
-    std::string &note) {
+QuantizedOperand
+MatmulRewriter::quantizeOnce(OpBuilder &b, Location loc, Value input,
+                             const fp4::QuantizeOptions &options,
+                             bool transpose, bool foldConstant,
+                             std::string &note) {
   auto type = cast<RankedTensorType>(input.getType());
   int64_t rows = type.getDimSize(transpose ? 1 : 0);
   int64_t cols = type.getDimSize(transpose ? 0 : 1);
@@ -279,9 +282,9 @@ QuantizedOperand MatmulRewriter::quantizeOnce(
       getQuantizedTypes(b.getContext(), rows, cols, full);
 
   MLIRContext *context = b.getContext();
-  auto op = QuantizeOp::create(
-      b, loc, TypeRange{dataType, scalesType, b.getF32Type()},
-      ValueRange{input}, ArrayRef<NamedAttribute>{});
+  auto op = QuantizeOp::create(b, loc,
+                               TypeRange{dataType, scalesType, b.getF32Type()},
+                               ValueRange{input}, ArrayRef<NamedAttribute>{});
   op.setFormatAttr(FormatAttr::get(context, settings.format));
   op.setRuleAttr(ruleAttr(context, full));
   op.setScaleLayoutAttr(ScaleLayoutAttr::get(context, settings.layout));
@@ -304,11 +307,11 @@ QuantizedOperand MatmulRewriter::quantizeOnce(
     return {op.getData(), op.getScales(), op.getTensorScale()};
   }
   if (settings.report)
-    note = llvm::formatv("; constant weight quantized at compile time, "
-                         "relative error {0:F5}",
-                         relativeQuantizationError(constant, *folded,
-                                                   opOptions))
-               .str();
+    note =
+        llvm::formatv("; constant weight quantized at compile time, "
+                      "relative error {0:F5}",
+                      relativeQuantizationError(constant, *folded, opOptions))
+            .str();
   op.erase();
   return {arith::ConstantOp::create(b, loc, cast<TypedAttr>(folded->data)),
           arith::ConstantOp::create(b, loc, cast<TypedAttr>(folded->scales)),
@@ -319,12 +322,10 @@ QuantizedOperand MatmulRewriter::quantizeOnce(
 Value MatmulRewriter::emitMatmul(OpBuilder &b, Location loc, Value lhs,
                                  Value rhs, Value init, bool initIsZero,
                                  const MatmulShape &shape, std::string &note) {
-  QuantizedOperand a =
-      quantize(b, loc, lhs, settings.activation, shape.lhsIsKM,
-               /*foldConstant=*/false, note);
-  QuantizedOperand w =
-      quantize(b, loc, rhs, settings.weight, !shape.rhsIsNK,
-               settings.foldConstantWeights, note);
+  QuantizedOperand a = quantize(b, loc, lhs, settings.activation, shape.lhsIsKM,
+                                /*foldConstant=*/false, note);
+  QuantizedOperand w = quantize(b, loc, rhs, settings.weight, !shape.rhsIsNK,
+                                settings.foldConstantWeights, note);
   auto initType = cast<RankedTensorType>(init.getType());
   Type productType = initIsZero ? initType.getElementType() : b.getF32Type();
   Value product = ScaledMatmulOp::create(
@@ -345,7 +346,8 @@ Value MatmulRewriter::emitMatmul(OpBuilder &b, Location loc, Value lhs,
                  c = arith::ExtFOp::create(nb, nloc, nb.getF32Type(), c);
                Value sum = arith::AddFOp::create(nb, nloc, c, args[1]);
                if (sum.getType() != args[2].getType())
-                 sum = arith::TruncFOp::create(nb, nloc, args[2].getType(), sum);
+                 sum =
+                     arith::TruncFOp::create(nb, nloc, args[2].getType(), sum);
                linalg::YieldOp::create(nb, nloc, sum);
              })
       .getResult(0);
@@ -367,8 +369,7 @@ struct BatchEntry {
 };
 } // namespace
 
-static BatchEntry batchEntry(OpBuilder &b, Value index,
-                             RankedTensorType type) {
+static BatchEntry batchEntry(OpBuilder &b, Value index, RankedTensorType type) {
   return {{index, b.getIndexAttr(0), b.getIndexAttr(0)},
           {b.getIndexAttr(1), b.getIndexAttr(type.getDimSize(1)),
            b.getIndexAttr(type.getDimSize(2))},
@@ -443,9 +444,9 @@ struct NVFP4QuantizeMatmulsPass
     settings.format = *parsedFormat;
     std::optional<ScaleLayout> parsedLayout = symbolizeScaleLayout(scaleLayout);
     if (!parsedLayout)
-      return emitError(loc) << "nvfp4-quantize-matmuls: unknown scale-layout '"
-                            << scaleLayout
-                            << "' (expected tcgen05 or row_major)";
+      return emitError(loc)
+             << "nvfp4-quantize-matmuls: unknown scale-layout '" << scaleLayout
+             << "' (expected tcgen05 or row_major)";
     settings.layout = *parsedLayout;
     for (auto [name, spec, options] :
          {std::tuple<const char *, const std::string &, fp4::QuantizeOptions &>{
@@ -459,10 +460,9 @@ struct NVFP4QuantizeMatmulsPass
           (options.searchRadius < 1 || options.searchRadius > 126))
         error = "the search radius must be in [1, 126]";
       if (!error.empty())
-        return emitError(loc) << "nvfp4-quantize-matmuls: bad " << name
-                              << " '" << spec << "' for "
-                              << stringifyFormat(settings.format) << ": "
-                              << error;
+        return emitError(loc)
+               << "nvfp4-quantize-matmuls: bad " << name << " '" << spec
+               << "' for " << stringifyFormat(settings.format) << ": " << error;
     }
     settings.minM = minM;
     settings.minN = minN;

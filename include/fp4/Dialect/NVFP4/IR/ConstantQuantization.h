@@ -1,4 +1,4 @@
-//===- ConstantQuantization.h - Quantizing constants at compile time -*- C++ -*-===//
+//===- ConstantQuantization.h - Compile-time quantization ------*- C++ -*-===//
 //
 // Part of fp4-mlir. Compile-time quantization of constant tensors (dense or
 // dense_resource) through the numerics library, shared by the quantize
@@ -54,9 +54,9 @@ constexpr size_t kResourceThresholdBytes = 1 << 16;
 
 /// Quantizes the rank-2 constant `input` with `options` (which must include
 /// a calibrated amax if one is wanted). On failure `error` says why.
-FailureOr<QuantizedConstant> quantizeConstant(ElementsAttr input,
-                                              const fp4::QuantizeOptions &options,
-                                              std::string &error);
+FailureOr<QuantizedConstant>
+quantizeConstant(ElementsAttr input, const fp4::QuantizeOptions &options,
+                 std::string &error);
 
 /// The bytes of a `data` or `scales` result of quantizeConstant (one byte
 /// per element): a blob viewed in place, or a small dense constant copied
