@@ -7,15 +7,56 @@
 #include "mlir/Dialect/Arith/Transforms/Passes.h"
 #include "mlir/Dialect/Bufferization/Pipelines/Passes.h"
 #include "mlir/Dialect/Bufferization/Transforms/Passes.h"
+#include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/Dialect/GPU/IR/GPUDialect.h"
 #include "mlir/Dialect/GPU/Transforms/Passes.h"
 #include "mlir/Dialect/Linalg/Passes.h"
 #include "mlir/Dialect/MemRef/Transforms/Passes.h"
+#include "mlir/IR/BuiltinOps.h"
+#include "mlir/Pass/Pass.h"
 #include "mlir/Pass/PassManager.h"
 #include "mlir/Pass/PassRegistry.h"
 #include "mlir/Transforms/Passes.h"
 
 using namespace mlir;
+
+namespace {
+/// Fails with a located error on memrefs of sub-byte integers, which MLIR
+/// 22's memref-to-LLVM conversion asserts on. Buffer deallocation creates
+/// `memref<?xi1>` for buffers that flow through calls it cannot see into
+/// (calls the inliner could not inline: recursion, external callees).
+struct RejectSubByteMemRefsPass
+    : PassWrapper<RejectSubByteMemRefsPass, OperationPass<ModuleOp>> {
+  MLIR_DEFINE_EXPLICIT_INTERNAL_INLINE_TYPE_ID(RejectSubByteMemRefsPass)
+  StringRef getArgument() const final { return "fp4-reject-sub-byte-memrefs"; }
+
+  static bool isSubByteMemRef(Type type) {
+    auto memref = dyn_cast<MemRefType>(type);
+    return memref && memref.getElementType().isInteger() &&
+           memref.getElementType().getIntOrFloatBitWidth() < 8;
+  }
+
+  void runOnOperation() override {
+    WalkResult result = getOperation()->walk([&](Operation *op) {
+      auto bad = llvm::find_if(op->getResultTypes(), isSubByteMemRef);
+      if (bad == op->getResultTypes().end())
+        return WalkResult::advance();
+      auto func = op->getParentOfType<func::FuncOp>();
+      op->emitError()
+          << "cannot lower " << *bad
+          << " to LLVM (MLIR 22's memref-to-LLVM conversion does not support "
+             "element types narrower than 8 bits); buffer deallocation "
+             "created it for buffers passed through calls that could not be "
+             "inlined (recursive or external callees) in '"
+          << (func ? func.getName() : StringRef("?"))
+          << "': inline them or restructure the calls";
+      return WalkResult::interrupt();
+    });
+    if (result.wasInterrupted())
+      signalPassFailure();
+  }
+};
+} // namespace
 
 /// Host code on tensors (after the nvfp4 ops are gone) down to the LLVM
 /// dialect: bufferization, loops, and the LLVM conversions; with
@@ -50,6 +91,7 @@ static void addHostToLLVM(OpPassManager &pm, bool gpuLaunches) {
   pm.addPass(createConvertVectorToLLVMPass());
   pm.addPass(createConvertMathToLLVMPass());
   pm.addPass(createArithToLLVMConversionPass());
+  pm.addPass(std::make_unique<RejectSubByteMemRefsPass>());
   pm.addPass(createFinalizeMemRefToLLVMConversionPass());
   pm.addPass(createConvertIndexToLLVMPass());
   pm.addPass(createConvertFuncToLLVMPass());
