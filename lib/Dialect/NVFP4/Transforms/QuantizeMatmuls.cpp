@@ -428,6 +428,11 @@ void MatmulRewriter::rewrite(linalg::LinalgOp op, const MatmulShape &shape) {
                      << fp4::ruleSpecName(settings.weight) << note;
   op->getResult(0).replaceAllUsesWith(result);
   op->erase();
+  // A constant weight now folded into packed bytes is dead: drop it here, so
+  // its (large) blob is neither kept nor printed without a canonicalization.
+  if (Operation *weight = rhs.getDefiningOp();
+      weight && weight->use_empty() && isa<arith::ConstantOp>(weight))
+    weight->erase();
 }
 
 namespace {

@@ -103,13 +103,14 @@ func.func @generic_contraction(%q: tensor<4x128x64xf32>, %k: tensor<4x128x64xf32
 // -----
 
 // A constant weight is quantized at compile time: only its packed bytes, its
-// scales and its tensor scale remain. A splat 0.5 is E2M1 6.0 (code 7, two
+// scales and its tensor scale remain (the f32 constant is erased). A splat 0.5 is E2M1 6.0 (code 7, two
 // per byte: 0x77 = 119) times scale 256 times g = 0.5 / 1536.
 // CHECK-LABEL: func.func @constant_weight
 //   CHECK-DAG: %[[W:.*]] = arith.constant dense<119> : tensor<128x32xi8>
 //   CHECK-DAG: %[[S:.*]] = arith.constant dense<2.560000e+02> : tensor<1x1x32x4x4xf8E4M3FN>
 //   CHECK-DAG: %[[G:.*]] = arith.constant 3.25520843E-4 : f32
 //   CHECK-NOT: nvfp4.quantize %cst
+//   CHECK-NOT: dense<5.000000e-01>
 //       CHECK: nvfp4.scaled_matmul %{{.*}}[%{{.*}}, %{{.*}}], %[[W]][%[[S]], %[[G]]]
 func.func @constant_weight(%a: tensor<128x64xf32>) -> tensor<128x128xf32> {
   %w = arith.constant dense<0.5> : tensor<64x128xf32>
