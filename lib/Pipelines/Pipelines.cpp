@@ -21,10 +21,11 @@
 using namespace mlir;
 
 namespace {
-/// Fails with a located error on memrefs of sub-byte integers, which MLIR
-/// 22's memref-to-LLVM conversion asserts on. Buffer deallocation creates
-/// `memref<?xi1>` for buffers that flow through calls it cannot see into
-/// (calls the inliner could not inline: recursion, external callees).
+/// Fails with a located error on memrefs of sub-byte integers (results and
+/// block arguments), which MLIR 22's memref-to-LLVM conversion asserts on.
+/// They come from i1 tensors in the program (masks) and from buffer
+/// deallocation, which stores memref<?xi1> for buffers that flow through
+/// calls it cannot see into (calls the inliner could not inline).
 struct RejectSubByteMemRefsPass
     : PassWrapper<RejectSubByteMemRefsPass, OperationPass<ModuleOp>> {
   MLIR_DEFINE_EXPLICIT_INTERNAL_INLINE_TYPE_ID(RejectSubByteMemRefsPass)
@@ -38,18 +39,24 @@ struct RejectSubByteMemRefsPass
 
   void runOnOperation() override {
     WalkResult result = getOperation()->walk([&](Operation *op) {
-      auto bad = llvm::find_if(op->getResultTypes(), isSubByteMemRef);
-      if (bad == op->getResultTypes().end())
+      std::optional<Type> bad;
+      for (Type type : op->getResultTypes())
+        if (!bad && isSubByteMemRef(type))
+          bad = type;
+      for (Region &region : op->getRegions())
+        for (Block &block : region)
+          for (BlockArgument arg : block.getArguments())
+            if (!bad && isSubByteMemRef(arg.getType()))
+              bad = arg.getType();
+      if (!bad)
         return WalkResult::advance();
-      auto func = op->getParentOfType<func::FuncOp>();
       op->emitError()
           << "cannot lower " << *bad
-          << " to LLVM (MLIR 22's memref-to-LLVM conversion does not support "
-             "element types narrower than 8 bits); buffer deallocation "
-             "created it for buffers passed through calls that could not be "
-             "inlined (recursive or external callees) in '"
-          << (func ? func.getName() : StringRef("?"))
-          << "': inline them or restructure the calls";
+          << " to LLVM: MLIR 22's memref-to-LLVM conversion does not support "
+             "memrefs of integers narrower than 8 bits. They come from i1 "
+             "tensors (e.g. masks; compute them as i8) and from buffer "
+             "deallocation of buffers passed through calls that could not be "
+             "inlined (recursive or external callees)";
       return WalkResult::interrupt();
     });
     if (result.wasInterrupted())
@@ -86,12 +93,13 @@ static void addHostToLLVM(OpPassManager &pm, bool gpuLaunches) {
   arith::ArithExpandOpsPassOptions expand;
   expand.includeBf16 = true;
   pm.addPass(arith::createArithExpandOpsPass(expand));
+  // Before the first conversion that lowers memrefs (gpu-to-llvm does).
+  pm.addPass(std::make_unique<RejectSubByteMemRefsPass>());
   if (gpuLaunches)
     pm.addPass(createGpuToLLVMConversionPass());
   pm.addPass(createConvertVectorToLLVMPass());
   pm.addPass(createConvertMathToLLVMPass());
   pm.addPass(createArithToLLVMConversionPass());
-  pm.addPass(std::make_unique<RejectSubByteMemRefsPass>());
   pm.addPass(createFinalizeMemRefToLLVMConversionPass());
   pm.addPass(createConvertIndexToLLVMPass());
   pm.addPass(createConvertFuncToLLVMPass());
@@ -128,8 +136,11 @@ void fp4::buildNVFP4LowerToSM100aPipeline(OpPassManager &pm,
   GpuModuleToBinaryPassOptions binary;
   binary.compilationTarget = format;
   pm.addPass(createGpuModuleToBinaryPass(binary));
-  if (lowerHost)
+  if (lowerHost) {
+    // nvfp4 ops without a kernel (dequantize, a lone amax) run on the host.
+    pm.addPass(fp4::createConvertNVFP4ToArithPass());
     addHostToLLVM(pm, /*gpuLaunches=*/true);
+  }
 }
 
 namespace {

@@ -24,8 +24,9 @@ void buildNVFP4LowerToCPUPipeline(OpPassManager &pm);
 /// tcgen05 kernel launch), then the kernels' gpu.module down to NVVM/LLVM
 /// and gpu-module-to-binary with `format` ("isa": PTX, "bin": cubin,
 /// "fatbin"). With `lowerHost`, the host code (the launches and every other
-/// op) follows to the LLVM dialect as in nvfp4-lower-to-cpu, launches becoming
-/// GPU runtime calls (gpu-to-llvm); else it is left for a host pipeline.
+/// op, nvfp4 ops without a kernel through convert-nvfp4-to-arith) follows to
+/// the LLVM dialect as in nvfp4-lower-to-cpu, launches becoming GPU runtime
+/// calls (gpu-to-llvm); else it is left for a host pipeline.
 void buildNVFP4LowerToSM100aPipeline(OpPassManager &pm,
                                      const std::string &format = "isa",
                                      bool lowerHost = false);
