@@ -137,6 +137,10 @@ static std::optional<MatmulShape> matchMatmul(linalg::LinalgOp op,
   shape.m = ranges[m];
   shape.n = ranges[n];
   shape.k = ranges[k];
+  if (shape.m == 0 || shape.n == 0 || shape.k == 0 || shape.batch == 0) {
+    why = "it is empty (a zero-sized dimension)";
+    return std::nullopt;
+  }
 
   std::string sizes =
       llvm::formatv("M = {0}, N = {1}, K = {2}", shape.m, shape.n, shape.k)
@@ -223,12 +227,18 @@ public:
 
   void rewrite(linalg::LinalgOp op, const MatmulShape &shape);
 
+  /// Erases the constants whose every use was a rewritten matmul's weight,
+  /// so that their (large) blobs are neither kept nor printed. Done once at
+  /// the end: the constants' values are keys of `quantized` until then.
+  void eraseDeadWeights();
+
 private:
-  /// `input` (rows x cols) quantized along K with `options`; `transpose`
-  /// when K runs down its columns.
+  /// `input` (rows x cols) quantized along K with the weight or activation
+  /// rule; `transpose` when K runs down its columns. Reuses an earlier
+  /// quantization in the same role that dominates `anchor` (the matmul).
   QuantizedOperand quantize(OpBuilder &b, Location loc, Value input,
-                            const fp4::QuantizeOptions &options, bool transpose,
-                            bool foldConstant, std::string &note);
+                            bool isWeight, bool transpose, Operation *anchor,
+                            std::string &note);
   QuantizedOperand quantizeOnce(OpBuilder &b, Location loc, Value input,
                                 const fp4::QuantizeOptions &options,
                                 bool transpose, bool foldConstant,
@@ -237,33 +247,46 @@ private:
   /// One 2-D matmul: A (M x K or K x M), B (K x N or N x K), into a fresh
   /// M x N result, plus `init` unless `initIsZero`.
   Value emitMatmul(OpBuilder &b, Location loc, Value lhs, Value rhs, Value init,
-                   bool initIsZero, const MatmulShape &shape,
+                   bool initIsZero, const MatmulShape &shape, Operation *anchor,
                    std::string &note);
 
   const RewriteSettings &settings;
-  /// Operands already quantized, by (value, transpose, weight rule): q, k,
-  /// v, gate and up all quantize the same activation once.
+  /// Operands already quantized, by (value, transpose | role): q, k, v, gate
+  /// and up all quantize the same activation once. The role (weight or
+  /// activation) picks the rule, so it is part of the key.
   DenseMap<std::pair<Value, unsigned>, QuantizedOperand> quantized;
   DominanceInfo dominance;
+  SmallVector<Operation *> weightConstants;
 };
 
 } // namespace
 
 QuantizedOperand MatmulRewriter::quantize(OpBuilder &b, Location loc,
-                                          Value input,
-                                          const fp4::QuantizeOptions &options,
-                                          bool transpose, bool foldConstant,
+                                          Value input, bool isWeight,
+                                          bool transpose, Operation *anchor,
                                           std::string &note) {
-  auto key =
-      std::make_pair(input, unsigned(transpose) | unsigned(foldConstant) << 1);
+  auto key = std::make_pair(input, unsigned(transpose) | unsigned(isWeight) << 1);
   auto cached = quantized.find(key);
   if (cached != quantized.end() &&
-      dominance.properlyDominates(cached->second.data, &*b.getInsertionPoint()))
+      dominance.properlyDominates(cached->second.data, anchor))
     return cached->second;
+  bool foldConstant = isWeight && settings.foldConstantWeights;
+  if (Operation *constant = input.getDefiningOp();
+      foldConstant && constant && isa<arith::ConstantOp>(constant))
+    weightConstants.push_back(constant);
   QuantizedOperand result =
-      quantizeOnce(b, loc, input, options, transpose, foldConstant, note);
+      quantizeOnce(b, loc, input, isWeight ? settings.weight : settings.activation,
+                   transpose, foldConstant, note);
   quantized[key] = result;
   return result;
+}
+
+void MatmulRewriter::eraseDeadWeights() {
+  for (Operation *constant : weightConstants)
+    if (constant->use_empty())
+      constant->erase();
+  weightConstants.clear();
+  quantized.clear();
 }
 
 QuantizedOperand
@@ -321,11 +344,12 @@ MatmulRewriter::quantizeOnce(OpBuilder &b, Location loc, Value input,
 
 Value MatmulRewriter::emitMatmul(OpBuilder &b, Location loc, Value lhs,
                                  Value rhs, Value init, bool initIsZero,
-                                 const MatmulShape &shape, std::string &note) {
-  QuantizedOperand a = quantize(b, loc, lhs, settings.activation, shape.lhsIsKM,
-                                /*foldConstant=*/false, note);
-  QuantizedOperand w = quantize(b, loc, rhs, settings.weight, !shape.rhsIsNK,
-                                settings.foldConstantWeights, note);
+                                 const MatmulShape &shape, Operation *anchor,
+                                 std::string &note) {
+  QuantizedOperand a = quantize(b, loc, lhs, /*isWeight=*/false,
+                                shape.lhsIsKM, anchor, note);
+  QuantizedOperand w = quantize(b, loc, rhs, /*isWeight=*/true,
+                                !shape.rhsIsNK, anchor, note);
   auto initType = cast<RankedTensorType>(init.getType());
   Type productType = initIsZero ? initType.getElementType() : b.getF32Type();
   Value product = ScaledMatmulOp::create(
@@ -386,7 +410,7 @@ void MatmulRewriter::rewrite(linalg::LinalgOp op, const MatmulShape &shape) {
 
   Value result;
   if (!shape.batched) {
-    result = emitMatmul(b, loc, lhs, rhs, init, initIsZero, shape, note);
+    result = emitMatmul(b, loc, lhs, rhs, init, initIsZero, shape, op, note);
   } else {
     // One 2-D matmul per batch entry, inserted into the accumulator.
     auto c0 = arith::ConstantIndexOp::create(b, loc, 0);
@@ -406,7 +430,7 @@ void MatmulRewriter::rewrite(linalg::LinalgOp op, const MatmulShape &shape) {
           };
           Value product =
               emitMatmul(nb, nloc, slice(lhs), slice(rhs), slice(iterArgs[0]),
-                         initIsZero, shape, note);
+                         initIsZero, shape, op, note);
           BatchEntry entry = batchEntry(
               nb, index, cast<RankedTensorType>(iterArgs[0].getType()));
           Value updated = tensor::InsertSliceOp::create(
@@ -428,11 +452,6 @@ void MatmulRewriter::rewrite(linalg::LinalgOp op, const MatmulShape &shape) {
                      << fp4::ruleSpecName(settings.weight) << note;
   op->getResult(0).replaceAllUsesWith(result);
   op->erase();
-  // A constant weight now folded into packed bytes is dead: drop it here, so
-  // its (large) blob is neither kept nor printed without a canonicalization.
-  if (Operation *weight = rhs.getDefiningOp();
-      weight && weight->use_empty() && isa<arith::ConstantOp>(weight))
-    weight->erase();
 }
 
 namespace {
@@ -501,6 +520,7 @@ struct NVFP4QuantizeMatmulsPass
     MatmulRewriter rewriter(settings, getOperation());
     for (auto &[op, shape] : matmuls)
       rewriter.rewrite(op, shape);
+    rewriter.eraseDeadWeights();
   }
 };
 } // namespace

@@ -107,3 +107,13 @@ func.func @elementwise(%a: tensor<128x64xf32>, %b: tensor<128x64xf32>) -> tensor
   %r = linalg.add ins(%a, %b : tensor<128x64xf32>, tensor<128x64xf32>) outs(%a : tensor<128x64xf32>) -> tensor<128x64xf32>
   return %r : tensor<128x64xf32>
 }
+
+// -----
+
+// CHECK-LABEL: func.func @empty
+//       CHECK: linalg.matmul
+func.func @empty(%a: tensor<0x64xf32>, %b: tensor<64x128xf32>, %c: tensor<0x128xf32>) -> tensor<0x128xf32> {
+  // expected-remark @+1 {{matmul not rewritten to nvfp4: it is empty (a zero-sized dimension)}}
+  %r = linalg.matmul ins(%a, %b : tensor<0x64xf32>, tensor<64x128xf32>) outs(%c : tensor<0x128xf32>) -> tensor<0x128xf32>
+  return %r : tensor<0x128xf32>
+}

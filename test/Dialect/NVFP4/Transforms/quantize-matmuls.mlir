@@ -135,3 +135,16 @@ func.func @shared_activation(%x: tensor<128x64xf32>, %wg: tensor<64x128xf32>, %w
   %u = linalg.matmul ins(%x, %wu : tensor<128x64xf32>, tensor<64x128xf32>) outs(%acc : tensor<128x128xf32>) -> tensor<128x128xf32>
   return %g, %u : tensor<128x128xf32>, tensor<128x128xf32>
 }
+
+// -----
+
+// X * X^T: one value is both the activation and the weight. Each role gets
+// its own rule, so it is quantized twice.
+// MX-LABEL: func.func @self_product
+//       MX: nvfp4.quantize %arg0 {format = #nvfp4.format<mxfp4>, rule = #nvfp4.scale_rule<scale_search, radius = 3>}
+//       MX: nvfp4.quantize %arg0 {format = #nvfp4.format<mxfp4>, rule = #nvfp4.scale_rule<exact>}
+func.func @self_product(%x: tensor<128x128xf32>, %acc: tensor<128x128xf32>) -> tensor<128x128xf32> {
+  %r = linalg.matmul indexing_maps = [affine_map<(m, n, k) -> (m, k)>, affine_map<(m, n, k) -> (n, k)>, affine_map<(m, n, k) -> (m, n)>]
+     ins(%x, %x : tensor<128x128xf32>, tensor<128x128xf32>) outs(%acc : tensor<128x128xf32>) -> tensor<128x128xf32>
+  return %r : tensor<128x128xf32>
+}
