@@ -131,6 +131,10 @@ NumpyFloats dequantizeBytes(ByteArray values, ByteArray scales, uint64_t rows,
   QuantizeOptions options;
   options.format = f;
   options.scaleLayout = l;
+  // Bound the shape before any size arithmetic can wrap.
+  if (rows == 0 || cols == 0 || rows > (uint64_t(1) << 40) / cols)
+    fail("bad matrix shape " + std::to_string(rows) + " x " +
+         std::to_string(cols));
   if (cols % blockSize(f) != 0)
     fail(("the matrix has " + std::to_string(cols) +
           " columns, not a multiple of the block size " +

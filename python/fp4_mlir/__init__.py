@@ -50,6 +50,14 @@ _globals.append_dialect_search_prefix("fp4_mlir.dialects")
 def register_dialects(context=None):
     """Makes nvfp4 and the dialects fp4-opt uses available in `context`
     (default: the current `with ir.Context()`)."""
+    if context is None:
+        import warnings
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            context = ir.Context.current
+    if context is None:
+        raise ValueError("no MLIR context: pass one, or call inside "
+                         "`with mlir.ir.Context():`")
     _fp4.register_dialects(context)
 
 
@@ -75,6 +83,9 @@ def compile_to_gpu(module, format="isa", quantize_matmuls=None):
     rewritten first."""
     if format not in ("isa", "bin", "fatbin"):
         raise ValueError(f"unknown format '{format}' (expected isa, bin or fatbin)")
+    if quantize_matmuls is not None and any(c in quantize_matmuls for c in "{}(),"):
+        raise ValueError("quantize_matmuls takes pass options only "
+                         "(e.g. \"weight-rule=exact min-k=64\")")
     stages = []
     if quantize_matmuls is not None:
         stages.append(f"nvfp4-quantize-matmuls{{{quantize_matmuls}}}")
@@ -166,11 +177,17 @@ def dequantize(q, dtype=np.float32):
 def unpack_e2m1(values):
     """Packed uint8 (R, C/2) -> float4_e2m1fn (R, C), low nibble first."""
     values = np.asarray(values, dtype=np.uint8)
+    if values.ndim != 2:
+        raise ValueError(f"expected 2-D packed values, got {values.ndim}-D")
     codes = np.stack([values & 0xF, values >> 4], axis=-1)
     return codes.reshape(values.shape[0], -1).view(ml_dtypes.float4_e2m1fn)
 
 
 def pack_e2m1(codes):
     """float4_e2m1fn (R, C) -> packed uint8 (R, C/2), low nibble first."""
-    codes = np.asarray(codes, dtype=ml_dtypes.float4_e2m1fn).view(np.uint8) & 0xF
+    codes = np.asarray(codes, dtype=ml_dtypes.float4_e2m1fn)
+    if codes.ndim != 2 or codes.shape[1] % 2:
+        raise ValueError(f"expected a 2-D array with an even number of "
+                         f"columns, got shape {codes.shape}")
+    codes = codes.view(np.uint8) & 0xF
     return (codes[:, 0::2] | (codes[:, 1::2] << 4)).astype(np.uint8)

@@ -50,3 +50,18 @@ results = [fp4_mlir.quantize(exact.astype(t), "exact") for t in
            (np.float32, ml_dtypes.bfloat16, np.float16)]
 # CHECK: input types agree: True
 print("input types agree:", all(np.array_equal(r.values, results[0].values) for r in results))
+
+# The native module bounds shapes before computing sizes (an overflowing
+# shape used to pass the size checks and crash).
+from fp4_mlir import _fp4
+# CHECK: native dequantize: ValueError: bad matrix shape 9223372036854775808 x 32
+attempt("native dequantize", lambda: _fp4.dequantize(
+    np.zeros(0, np.uint8), np.zeros(0, np.uint8), 2**63, 32, "nvfp4", "row_major", 1.0))
+# CHECK: pack odd: ValueError: expected a 2-D array with an even number of columns, got shape (2, 3)
+attempt("pack odd", lambda: fp4_mlir.pack_e2m1(np.zeros((2, 3), ml_dtypes.float4_e2m1fn)))
+# CHECK: unpack 1-D: ValueError: expected 2-D packed values, got 1-D
+attempt("unpack 1-D", lambda: fp4_mlir.unpack_e2m1(np.zeros(3, np.uint8)))
+# CHECK: pipeline splice: ValueError: quantize_matmuls takes pass options only
+attempt("pipeline splice", lambda: fp4_mlir.compile_to_gpu(None, quantize_matmuls="},canonicalize,{"))
+# CHECK: no context: ValueError: no MLIR context: pass one, or call inside `with mlir.ir.Context():`
+attempt("no context", lambda: fp4_mlir.register_dialects())

@@ -289,8 +289,10 @@ double nvfp4::relativeQuantizationError(ElementsAttr input,
                         original.data());
       for (uint64_t c = 0; c < C; ++c) {
         double x = original[c], y = decoded[r * C + c];
-        if (!std::isfinite(x) || !std::isfinite(y))
-          continue; // Non-finite inputs and NaN blocks have no error.
+        // Non-finite inputs and NaN blocks have no error; a finite value
+        // decoded as +-Inf (scale overflow) makes the error infinite.
+        if (!std::isfinite(x) || std::isnan(y))
+          continue;
         errorSum += (x - y) * (x - y);
         normSum += x * x;
       }

@@ -472,10 +472,18 @@ struct NVFP4QuantizeMatmulsPass
              << "nvfp4-quantize-matmuls: unknown scale-layout '" << scaleLayout
              << "' (expected tcgen05 or row_major)";
     settings.layout = *parsedLayout;
+    // The default, Four Over Six, needs E4M3 scales: MXFP4 defaults to the
+    // standard max-based rule instead.
+    bool mx = settings.format == Format::mxfp4;
+    std::string weightSpec = mx && !weightRule.hasValue() ? "static_6"
+                                                          : std::string(weightRule);
+    std::string activationSpec =
+        mx && !activationRule.hasValue() ? "static_6"
+                                         : std::string(activationRule);
     for (auto [name, spec, options] :
          {std::tuple<const char *, const std::string &, fp4::QuantizeOptions &>{
-              "weight-rule", weightRule, settings.weight},
-          {"activation-rule", activationRule, settings.activation}}) {
+              "weight-rule", weightSpec, settings.weight},
+          {"activation-rule", activationSpec, settings.activation}}) {
       options.format = toNumerics(settings.format);
       std::string error = fp4::parseRuleSpec(spec, options);
       if (error.empty())

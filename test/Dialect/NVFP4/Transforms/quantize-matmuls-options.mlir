@@ -3,7 +3,8 @@
 // RUN: fp4-opt --nvfp4-quantize-matmuls="skip-names=lm_head report" --mlir-print-op-on-diagnostic=false %s 2>&1 | FileCheck %s --check-prefix=NAME
 // RUN: fp4-opt --nvfp4-quantize-matmuls="fold-constant-weights=false report" --mlir-print-op-on-diagnostic=false %s 2>&1 | FileCheck %s --check-prefix=NOFOLD
 // RUN: not fp4-opt --nvfp4-quantize-matmuls="weight-rule=median" %s 2>&1 | FileCheck %s --check-prefix=BADRULE
-// RUN: not fp4-opt --nvfp4-quantize-matmuls="format=mxfp4" %s 2>&1 | FileCheck %s --check-prefix=MXRULE
+// RUN: not fp4-opt --nvfp4-quantize-matmuls="format=mxfp4 weight-rule=mse" %s 2>&1 | FileCheck %s --check-prefix=MXRULE
+// RUN: fp4-opt --nvfp4-quantize-matmuls="format=mxfp4 report" --mlir-print-op-on-diagnostic=false %s -o /dev/null 2>&1 | FileCheck %s --check-prefix=MXDEFAULT
 // RUN: not fp4-opt --nvfp4-quantize-matmuls="format=fp8" %s 2>&1 | FileCheck %s --check-prefix=BADFORMAT
 // RUN: not fp4-opt --nvfp4-quantize-matmuls="scale-layout=column" %s 2>&1 | FileCheck %s --check-prefix=BADLAYOUT
 // RUN: not fp4-opt --nvfp4-quantize-matmuls="activation-rule=search:0" %s 2>&1 | FileCheck %s --check-prefix=BADRADIUS
@@ -23,6 +24,7 @@
 
 // BADRULE: error: nvfp4-quantize-matmuls: bad weight-rule 'median' for nvfp4: unknown scale rule
 // MXRULE: error: nvfp4-quantize-matmuls: bad weight-rule 'mse' for mxfp4: {{.*}}
+// MXDEFAULT: remark: rewritten to nvfp4.scaled_matmul (mxfp4, M = 128, N = 128, K = 128): activations static_6, weights static_6
 // BADFORMAT: error: nvfp4-quantize-matmuls: unknown format 'fp8' (expected nvfp4 or mxfp4)
 // BADLAYOUT: error: nvfp4-quantize-matmuls: unknown scale-layout 'column' (expected tcgen05 or row_major)
 // BADRADIUS: error: nvfp4-quantize-matmuls: bad activation-rule 'search:0' for nvfp4: {{.*}}

@@ -50,9 +50,10 @@ def NVFP4QuantizeMatmulsPass : Pass<"nvfp4-quantize-matmuls"> {
   let options = [
     Option<"weightRule", "weight-rule", "std::string", "\"mse\"",
            "Scale rule for weights: static_6, static_4, mse, mae, abs_max "
-           "(Four Over Six with that metric), search:R or exact">,
+           "(Four Over Six with that metric), search:R or exact (default "
+           "mse; static_6 with format=mxfp4)">,
     Option<"activationRule", "activation-rule", "std::string", "\"mse\"",
-           "Scale rule for activations (same spellings)">,
+           "Scale rule for activations (same spellings and defaults)">,
     Option<"format", "format", "std::string", "\"nvfp4\"",
            "Block format: nvfp4 (E4M3 scale per 16) or mxfp4 (UE8M0 per 32)">,
     Option<"scaleLayout", "scale-layout", "std::string", "\"tcgen05\"",
