@@ -18,14 +18,13 @@ Usage: constant-weight-compile.py [--fp4-opt PATH] [--rules R ...] [--k K] [--n 
 
 import argparse
 import os
-import resource
 import subprocess
-import sys
 import tempfile
-import time
 
 import ml_dtypes
 import numpy as np
+
+from fp4_opt_runs import run_once
 
 
 def write_module(path, k, n):
@@ -49,29 +48,6 @@ def write_module(path, k, n):
     return weight.nbytes
 
 
-def run(fp4_opt, path, args):
-    """Wall time and peak RSS (MiB) of one fp4-opt run in its own child."""
-    read, write = os.pipe()
-    pid = os.fork()
-    if pid == 0:
-        os.close(read)
-        start = time.perf_counter()
-        proc = subprocess.run([fp4_opt, path, *args, "-o", os.devnull],
-                              stderr=subprocess.PIPE)
-        wall = time.perf_counter() - start
-        rss = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
-        if proc.returncode:
-            sys.stderr.write(proc.stderr.decode()[-2000:])
-        os.write(write, f"{proc.returncode} {wall} {rss}".encode())
-        os._exit(0)
-    os.close(write)
-    code, wall, rss = os.read(read, 200).decode().split()
-    os.waitpid(pid, 0)
-    if int(code):
-        sys.exit(f"fp4-opt {' '.join(args)} failed")
-    return float(wall), float(rss)
-
-
 def main():
     here = os.path.dirname(os.path.abspath(__file__))
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
@@ -90,11 +66,11 @@ def main():
         print(f"{'input':<9} {'run':<18} {'wall s':>8} {'peak RSS MiB':>13} {'RSS / weight':>13}")
         for kind, source, extra in (("text", path, []),
                                     ("bytecode", bytecode, ["--emit-bytecode"])):
-            base = run(args.fp4_opt, source, extra)
+            base = run_once(args.fp4_opt, source, extra)
             print(f"{kind:<9} {'parse+print':<18} {base[0]:8.2f} {base[1]:13.0f} "
                   f"{base[1] / size:13.2f}")
             for rule in args.rules:
-                wall, rss = run(args.fp4_opt, source,
+                wall, rss = run_once(args.fp4_opt, source,
                                 [f"--nvfp4-quantize-matmuls=weight-rule={rule}", *extra])
                 print(f"{kind:<9} {'quantize ' + rule:<18} {wall:8.2f} {rss:13.0f} "
                       f"{rss / size:13.2f}")

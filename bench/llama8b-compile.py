@@ -21,11 +21,9 @@ Usage: llama8b-compile.py [--fp4-opt PATH] [--tokens T] [--reps N]
 
 import argparse
 import os
-import resource
-import subprocess
-import sys
 import tempfile
-import time
+
+from fp4_opt_runs import run_best
 
 HIDDEN, KV, FFN, LAYERS = 4096, 1024, 14336, 32
 
@@ -96,35 +94,6 @@ def module(t):
     return "\n\n".join(parts) + "\n\n" + "\n".join(body) + "\n"
 
 
-def run(fp4_opt, path, args, reps):
-    """Best wall time and that run's peak RSS (MiB) over `reps` runs."""
-    best = None
-    for _ in range(reps):
-        # ru_maxrss of RUSAGE_CHILDREN is a running maximum, so each run is
-        # measured in its own intermediate child.
-        read, write = os.pipe()
-        pid = os.fork()
-        if pid == 0:
-            os.close(read)
-            start = time.perf_counter()
-            proc = subprocess.run([fp4_opt, path, *args, "-o", os.devnull],
-                                  stderr=subprocess.PIPE)
-            wall = time.perf_counter() - start
-            rss = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
-            os.write(write, f"{proc.returncode} {wall} {rss}\n".encode())
-            if proc.returncode:
-                sys.stderr.write(proc.stderr.decode()[-2000:])
-            os._exit(0)
-        os.close(write)
-        code, wall, rss = os.read(read, 200).decode().split()
-        os.waitpid(pid, 0)
-        if int(code):
-            sys.exit(f"fp4-opt {' '.join(args)} failed")
-        if best is None or float(wall) < best[0]:
-            best = (float(wall), float(rss))
-    return best
-
-
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     here = os.path.dirname(os.path.abspath(__file__))
@@ -140,7 +109,7 @@ def main():
         size = os.path.getsize(path) / 1024
         print(f"Llama-8B-shaped module: {LAYERS} layers x 7 matmuls, T = {args.tokens}, "
               f"weights as arguments ({size:.0f} KiB of MLIR); best of {args.reps}")
-        base = run(args.fp4_opt, path, [], args.reps)
+        base = run_best(args.fp4_opt, path, [], args.reps)
         print(f"{'run':<12} {'wall s':>8} {'ratio':>7} {'peak RSS MiB':>13}")
         print(f"{'parse+print':<12} {base[0]:8.3f} {1.0:7.2f} {base[1]:13.0f}")
         for name, extra in (("to PTX", ["--nvfp4-quantize-matmuls",
@@ -149,7 +118,7 @@ def main():
                                           "--nvfp4-lower-to-sm100a=format=bin"]),
                             ("+ host", ["--nvfp4-quantize-matmuls",
                                         "--nvfp4-lower-to-sm100a=format=bin host=true"])):
-            wall, rss = run(args.fp4_opt, path, extra, args.reps)
+            wall, rss = run_best(args.fp4_opt, path, extra, args.reps)
             print(f"{name:<12} {wall:8.3f} {wall / base[0]:7.2f} {rss:13.0f}")
 
 
