@@ -9,6 +9,10 @@
 #ifndef FP4_BENCH_BENCHCASES_H
 #define FP4_BENCH_BENCHCASES_H
 
+#include "fp4/Numerics/Float16.h"
+
+#include <chrono>
+#include <cmath>
 #include <cstdint>
 #include <cstring>
 #include <random>
@@ -21,12 +25,8 @@ inline std::vector<uint16_t> gaussianBF16(uint64_t rows, uint64_t cols) {
   std::mt19937 gen(7);
   std::normal_distribution<float> normal(0.0f, 1.0f);
   std::vector<uint16_t> input(rows * cols);
-  for (uint16_t &v : input) {
-    float f = normal(gen);
-    uint32_t bits;
-    std::memcpy(&bits, &f, 4);
-    v = static_cast<uint16_t>((bits + 0x7FFF + ((bits >> 16) & 1)) >> 16);
-  }
+  for (uint16_t &v : input)
+    v = mlir::fp4::floatToBF16(normal(gen));
   return input;
 }
 
@@ -40,6 +40,19 @@ inline constexpr Case kCases[] = {
     {"nvfp4", "mae"},      {"nvfp4", "abs_max"},  {"nvfp4", "search:1"},
     {"nvfp4", "search:6"}, {"nvfp4", "exact"},    {"mxfp4", "static_6"},
     {"mxfp4", "search:1"}, {"mxfp4", "exact"}};
+
+/// The fastest of `reps` calls of `run`, in seconds.
+template <typename F>
+double bestSeconds(int reps, F run) {
+  double best = 1e30;
+  for (int r = 0; r < reps; ++r) {
+    auto t0 = std::chrono::steady_clock::now();
+    run();
+    auto t1 = std::chrono::steady_clock::now();
+    best = std::fmin(best, std::chrono::duration<double>(t1 - t0).count());
+  }
+  return best;
+}
 
 } // namespace fp4bench
 

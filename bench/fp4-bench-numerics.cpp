@@ -39,18 +39,14 @@ int main(int argc, char **argv) {
     parseRuleSpec(k.rule, o);
     std::vector<uint8_t> values(packedValuesBytes(o, rows, cols));
     std::vector<uint8_t> scales(scaleBytes(o, rows, cols));
-    double best = 1e30;
-    for (int r = 0; r < reps; ++r) {
-      auto t0 = std::chrono::steady_clock::now();
-      QuantizeResult res =
-          quantize(input.data(), ElementType::BF16, rows, cols, o,
-                   values.data(), values.size(), scales.data(), scales.size());
-      auto t1 = std::chrono::steady_clock::now();
-      if (!res.ok) {
-        std::fprintf(stderr, "error: %s\n", res.error.c_str());
-        return 1;
-      }
-      best = std::fmin(best, std::chrono::duration<double>(t1 - t0).count());
+    QuantizeResult res;
+    double best = fp4bench::bestSeconds(reps, [&] {
+      res = quantize(input.data(), ElementType::BF16, rows, cols, o,
+                     values.data(), values.size(), scales.data(), scales.size());
+    });
+    if (!res.ok) {
+      std::fprintf(stderr, "error: %s\n", res.error.c_str());
+      return 1;
     }
     double rate = static_cast<double>(rows * cols) / best;
     if (base == 0)

@@ -69,11 +69,8 @@ int main(int argc, char **argv) {
     auto *bits = reinterpret_cast<uint16_t *>(blob.getMutableData().data());
     std::mt19937 rng(7);
     std::normal_distribution<float> normal(0.0f, 0.125f);
-    for (size_t i = 0; i < count; ++i) {
-      float v = normal(rng);
-      uint32_t u = fp4::floatToBits(v);
-      bits[i] = static_cast<uint16_t>((u + 0x7FFF + ((u >> 16) & 1)) >> 16);
-    }
+    for (size_t i = 0; i < count; ++i)
+      bits[i] = fp4::floatToBF16(normal(rng));
   }
   auto type = RankedTensorType::get({k, n}, BFloat16Type::get(&context));
   auto weight = cast<ElementsAttr>(

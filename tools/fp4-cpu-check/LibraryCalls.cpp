@@ -98,13 +98,8 @@ extern "C" void _mlir_ciface_fp4_library_scaled_matmul(
     return;
   }
   uint16_t *bf16 = elements<uint16_t>(out);
-  for (size_t i = 0; i < result.size(); ++i) {
-    uint32_t bits = fp4::floatToBits(result[i]);
-    bf16[i] =
-        std::isnan(result[i])
-            ? static_cast<uint16_t>((bits >> 16) | 0x40)
-            : static_cast<uint16_t>((bits + 0x7FFF + ((bits >> 16) & 1)) >> 16);
-  }
+  for (size_t i = 0; i < result.size(); ++i)
+    bf16[i] = fp4::floatToBF16(result[i]);
 }
 
 namespace fp4tools {

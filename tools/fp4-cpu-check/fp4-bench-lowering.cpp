@@ -26,18 +26,6 @@
 using namespace mlir::fp4;
 using namespace fp4tools;
 
-template <typename F>
-static double bestSeconds(int reps, F run) {
-  double best = 1e30;
-  for (int r = 0; r < reps; ++r) {
-    auto t0 = std::chrono::steady_clock::now();
-    run();
-    auto t1 = std::chrono::steady_clock::now();
-    best = std::fmin(best, std::chrono::duration<double>(t1 - t0).count());
-  }
-  return best;
-}
-
 int main(int argc, char **argv) {
   uint64_t rows = argc > 2 ? std::strtoull(argv[1], nullptr, 10) : 4096;
   uint64_t cols = argc > 2 ? std::strtoull(argv[2], nullptr, 10) : 4096;
@@ -60,7 +48,7 @@ int main(int argc, char **argv) {
         scales(scaleBytes(o, rows, cols)), jitValues(values.size()),
         jitScales(scales.size());
     QuantizeResult res;
-    double library = bestSeconds(reps, [&] {
+    double library = fp4bench::bestSeconds(reps, [&] {
       res = quantize(input.data(), ElementType::BF16, rows, cols, o,
                      values.data(), values.size(), scales.data(),
                      scales.size());
@@ -82,7 +70,7 @@ int main(int argc, char **argv) {
     auto s = describe(jitScales.data(),
                       {int64_t(rows), int64_t(cols / blockSize(o.format))});
     auto gd = describe(&g, {1});
-    double compiled = bestSeconds(
+    double compiled = fp4bench::bestSeconds(
         reps, [&] { kernel->call("quantize", {&x, &q, &s, &gd}); });
     bool identical = values == jitValues && scales == jitScales;
     status |= !identical;

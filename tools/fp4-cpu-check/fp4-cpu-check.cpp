@@ -20,6 +20,7 @@
 #include "KernelSource.h"
 
 #include "fp4/Numerics/BlockQuantize.h"
+#include "fp4/Numerics/Float16.h"
 #include "fp4/Numerics/ScaledMatmul.h"
 
 #include <cmath>
@@ -58,13 +59,7 @@ float bitsFloat(uint32_t b) {
   return f;
 }
 
-/// f32 -> bf16 / f16 bits, round to nearest even (NaN stays NaN).
-uint16_t toBF16(float f) {
-  uint32_t b = floatBits(f);
-  if (std::isnan(f))
-    return static_cast<uint16_t>((b >> 16) | 0x40);
-  return static_cast<uint16_t>((b + 0x7FFF + ((b >> 16) & 1)) >> 16);
-}
+/// f32 -> f16 bits, round to nearest even (bf16: floatToBF16).
 uint16_t toF16(float f) {
   _Float16 h = static_cast<_Float16>(f); // RNE on x86-64 (GCC >= 12).
   uint16_t b;
@@ -112,7 +107,7 @@ Input randomInput(ElementType type, uint64_t rows, uint64_t cols,
       if (type == ElementType::F32) {
         std::memcpy(&in.bytes[4 * i], &v, 4);
       } else {
-        uint16_t h = type == ElementType::BF16 ? toBF16(v) : toF16(v);
+        uint16_t h = type == ElementType::BF16 ? floatToBF16(v) : toF16(v);
         std::memcpy(&in.bytes[2 * i], &h, 2);
       }
     }
@@ -293,7 +288,7 @@ uint64_t countMismatches(const std::vector<float> &ref, const void *out,
       if (std::isnan(ref[i]) && std::isnan(bitsFloat(actual)))
         continue;
     } else {
-      expected = type == ElementType::BF16 ? toBF16(ref[i]) : toF16(ref[i]);
+      expected = type == ElementType::BF16 ? floatToBF16(ref[i]) : toF16(ref[i]);
       uint16_t h;
       std::memcpy(&h, static_cast<const char *>(out) + 2 * i, 2);
       actual = h;

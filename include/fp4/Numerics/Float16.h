@@ -40,6 +40,14 @@ inline float bf16ToFloat(uint16_t bits) {
   return bitsToFloat(static_cast<uint32_t>(bits) << 16);
 }
 
+/// Narrows fp32 to bf16 bits, round to nearest even (NaN stays a quiet NaN).
+inline uint16_t floatToBF16(float f) {
+  uint32_t bits = floatToBits(f);
+  if ((bits & 0x7FFFFFFF) > 0x7F800000)
+    return static_cast<uint16_t>((bits >> 16) | 0x40);
+  return static_cast<uint16_t>((bits + 0x7FFF + ((bits >> 16) & 1)) >> 16);
+}
+
 /// Widens IEEE binary16 bits to fp32 (exact, including denormals, +-Inf and
 /// NaN, whose payload is kept in the upper mantissa bits).
 float f16ToFloat(uint16_t bits);

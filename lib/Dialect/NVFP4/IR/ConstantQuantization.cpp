@@ -162,9 +162,8 @@ quantizeTransposedInChunks(const ConstantBytes &bytes, uint64_t rows,
   for (uint64_t r0 = 0; r0 < outRows; r0 += kChunk) {
     uint64_t count = std::min(kChunk, outRows - r0);
     copyTransposedRows(bytes, rows, cols, r0, count, chunk);
-    uint64_t scaleOffset = options.scaleLayout == fp4::ScaleLayout::Tcgen05
-                               ? (r0 / 128) * ((scaleCols + 3) / 4) * 512
-                               : r0 * scaleCols;
+    uint64_t scaleOffset =
+        fp4::scaleOffset(options.scaleLayout, r0, 0, scaleCols);
     fp4::QuantizeResult part = fp4::quantize(
         chunk.data(), bytes.type, count, outCols, options,
         data + r0 * outCols / 2,
@@ -271,9 +270,8 @@ double nvfp4::relativeQuantizationError(ElementsAttr input,
   double errorSum = 0.0, normSum = 0.0;
   for (uint64_t r0 = 0; r0 < R; r0 += kChunk) {
     uint64_t rowsHere = std::min(kChunk, R - r0);
-    uint64_t scaleOffset = options.scaleLayout == fp4::ScaleLayout::Tcgen05
-                               ? (r0 / 128) * ((scaleCols + 3) / 4) * 512
-                               : r0 * scaleCols;
+    uint64_t scaleOffset =
+        fp4::scaleOffset(options.scaleLayout, r0, 0, scaleCols);
     fp4::dequantize(data + r0 * C / 2, scales + scaleOffset, rowsHere, C,
                     options.format, options.scaleLayout, quantized.tensorScale,
                     decoded.data());

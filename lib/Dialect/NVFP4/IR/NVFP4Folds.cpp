@@ -52,15 +52,6 @@ fp4::QuantizeOptions nvfp4::getQuantizeOptions(QuantizeOp op) {
   return options;
 }
 
-/// The bytes of a dense constant that this file produced or reads (one byte
-/// per element: packed codes or scales), a splat expanded.
-static std::vector<char> rawBytes(DenseElementsAttr attr) {
-  ArrayRef<char> raw = attr.getRawData();
-  if (!attr.isSplat())
-    return std::vector<char>(raw.begin(), raw.end());
-  return std::vector<char>(attr.getNumElements(), raw.front());
-}
-
 OpFoldResult AmaxOp::fold(FoldAdaptor adaptor) {
   auto input = dyn_cast_if_present<ElementsAttr>(adaptor.getInput());
   if (!input)
@@ -106,8 +97,9 @@ OpFoldResult DequantizeOp::fold(FoldAdaptor adaptor) {
   if (!data || !scales || !tensorScale || !resultType.hasStaticShape())
     return {};
   // Packed codes (i8) and scales (f8) both hold one byte per element.
-  std::vector<char> dataBytes = rawBytes(data);
-  std::vector<char> scaleBytes = rawBytes(scales);
+  std::vector<uint8_t> dataStorage, scaleStorage;
+  const uint8_t *dataBytes = getQuantizedBytes(data, dataStorage);
+  const uint8_t *scaleBytes = getQuantizedBytes(scales, scaleStorage);
   Format format = *getFormatForScaleType(scales.getElementType());
   ScaleLayout layout = getScales().getType().getRank() == 5
                            ? ScaleLayout::tcgen05
@@ -115,9 +107,7 @@ OpFoldResult DequantizeOp::fold(FoldAdaptor adaptor) {
   int64_t rows = resultType.getDimSize(0), cols = resultType.getDimSize(1);
   std::vector<float> out(rows * cols);
   std::string error =
-      fp4::dequantize(reinterpret_cast<const uint8_t *>(dataBytes.data()),
-                      reinterpret_cast<const uint8_t *>(scaleBytes.data()),
-                      rows, cols, toNumerics(format), toNumerics(layout),
+      fp4::dequantize(dataBytes, scaleBytes, rows, cols, toNumerics(format), toNumerics(layout),
                       tensorScale.getValue().convertToFloat(), out.data());
   if (!error.empty())
     return {};

@@ -58,9 +58,9 @@ FailureOr<QuantizedConstant>
 quantizeConstant(ElementsAttr input, const fp4::QuantizeOptions &options,
                  std::string &error);
 
-/// The bytes of a `data` or `scales` result of quantizeConstant (one byte
-/// per element): a blob viewed in place, or a small dense constant copied
-/// into `storage` (a splat expanded).
+/// The bytes of a `data` or `scales` constant (one byte per element), such
+/// as quantizeConstant produces: a blob viewed in place, or a dense constant
+/// copied into `storage` (a splat expanded).
 const uint8_t *getQuantizedBytes(ElementsAttr attr,
                                  std::vector<uint8_t> &storage);
 
