@@ -95,8 +95,12 @@ static void addHostToLLVM(OpPassManager &pm, bool gpuLaunches) {
   pm.addPass(arith::createArithExpandOpsPass(expand));
   // Before the first conversion that lowers memrefs (gpu-to-llvm does).
   pm.addPass(std::make_unique<RejectSubByteMemRefsPass>());
-  if (gpuLaunches)
+  if (gpuLaunches) {
+    // Kernels get device buffers (no unified memory); after deallocation,
+    // which does not accept gpu.dealloc.
+    pm.addPass(fp4::createStageDeviceBuffersPass());
     pm.addPass(createGpuToLLVMConversionPass());
+  }
   pm.addPass(createConvertVectorToLLVMPass());
   pm.addPass(createConvertMathToLLVMPass());
   pm.addPass(createArithToLLVMConversionPass());
@@ -119,12 +123,14 @@ void fp4::buildNVFP4LowerToCPUPipeline(OpPassManager &pm) {
   addHostToLLVM(pm, /*gpuLaunches=*/false);
 }
 
-void fp4::buildNVFP4LowerToSM100aPipeline(OpPassManager &pm,
-                                          const std::string &format,
-                                          bool lowerHost) {
+void fp4::buildNVFP4LowerToGpuPipeline(OpPassManager &pm, GpuChip chip,
+                                       const std::string &format,
+                                       bool lowerHost) {
   if (lowerHost)
     pm.addPass(createInlinerPass()); // As for the CPU: see above.
-  pm.addPass(fp4::createConvertNVFP4ToNVVMPass());
+  ConvertNVFP4ToNVVMPassOptions options;
+  options.chip = chip;
+  pm.addPass(fp4::createConvertNVFP4ToNVVMPass(options));
   OpPassManager &kernels = pm.nest<gpu::GPUModuleOp>();
   kernels.addPass(memref::createExpandStridedMetadataPass());
   kernels.addPass(createLowerAffinePass());
@@ -137,7 +143,7 @@ void fp4::buildNVFP4LowerToSM100aPipeline(OpPassManager &pm,
   binary.compilationTarget = format;
   pm.addPass(createGpuModuleToBinaryPass(binary));
   if (lowerHost) {
-    // nvfp4 ops without a kernel (dequantize, a lone amax) run on the host.
+    // nvfp4 ops without a kernel (a lone nvfp4.amax) run on the host.
     pm.addPass(fp4::createConvertNVFP4ToArithPass());
     addHostToLLVM(pm, /*gpuLaunches=*/true);
   }
@@ -165,6 +171,31 @@ struct SM100aPipelineOptions
       llvm::cl::init(false)};
 };
 
+/// nvfp4-lower-to-gpu: the sm_100a options and the chip.
+struct GpuPipelineOptions : public PassPipelineOptions<GpuPipelineOptions> {
+  Option<fp4::GpuChip> chip{
+      *this, "chip", llvm::cl::desc("The GPU to generate kernels for"),
+      llvm::cl::init(fp4::GpuChip::SM100a),
+      llvm::cl::values(
+          clEnumValN(fp4::GpuChip::SM90a, "sm_90a",
+                     "Hopper (H100, H200): portable E2M1 encode, mma.sync"),
+          clEnumValN(fp4::GpuChip::SM100a, "sm_100a",
+                     "Blackwell (B200): E2M1 convert, tcgen05 MMA"))};
+  Option<BinaryFormat> format{
+      *this, "format", llvm::cl::desc("What the kernels are serialized to"),
+      llvm::cl::init(BinaryFormat::Isa),
+      llvm::cl::values(
+          clEnumValN(BinaryFormat::Isa, "isa", "PTX"),
+          clEnumValN(BinaryFormat::Bin, "bin", "a cubin (runs ptxas)"),
+          clEnumValN(BinaryFormat::Fatbin, "fatbin", "a fatbinary"))};
+  Option<bool> host{
+      *this, "host",
+      llvm::cl::desc("Also lower the host code (device buffers, copies, "
+                     "launches, the rest of the program) to the LLVM dialect "
+                     "with GPU runtime calls"),
+      llvm::cl::init(false)};
+};
+
 const char *formatName(BinaryFormat format) {
   switch (format) {
   case BinaryFormat::Isa:
@@ -181,11 +212,21 @@ const char *formatName(BinaryFormat format) {
 void fp4::registerPipelines() {
   PassPipelineRegistration<SM100aPipelineOptions>(
       "nvfp4-lower-to-sm100a",
-      "Lower nvfp4.quantize and scaled_matmul to sm_100a kernels (hardware "
-      "converts, tcgen05 MMA) and serialize them (PTX or cubin)",
+      "Lower nvfp4 ops to sm_100a kernels (hardware converts, tcgen05 MMA) "
+      "and serialize them (PTX or cubin); nvfp4-lower-to-gpu{chip=sm_100a}",
       [](OpPassManager &pm, const SM100aPipelineOptions &options) {
-        buildNVFP4LowerToSM100aPipeline(pm, formatName(options.format),
-                                        options.host);
+        buildNVFP4LowerToGpuPipeline(pm, GpuChip::SM100a,
+                                     formatName(options.format), options.host);
+      });
+  PassPipelineRegistration<GpuPipelineOptions>(
+      "nvfp4-lower-to-gpu",
+      "Lower nvfp4 ops to kernels for an NVIDIA GPU (chip=sm_90a: Hopper, "
+      "runs on the H100/H200; chip=sm_100a: Blackwell, the same as "
+      "nvfp4-lower-to-sm100a) and serialize them (PTX, cubin or fatbin); "
+      "host=true lowers the host code too",
+      [](OpPassManager &pm, const GpuPipelineOptions &options) {
+        buildNVFP4LowerToGpuPipeline(pm, options.chip,
+                                     formatName(options.format), options.host);
       });
   PassPipelineRegistration<>(
       "nvfp4-lower-to-cpu",

@@ -7,7 +7,9 @@
 
 // CHECK-LABEL: llvm.func @batch_accumulate
 // HOST-LABEL: llvm.func @batch_accumulate
-//       HOST: gpu.launch_func @nvfp4_kernels::@scaled_mma
+// Kernels run on device buffers (fp4-stage-device-buffers).
+//       HOST: llvm.call @mgpuMemAlloc
+//       HOST: gpu.launch_func <%{{.*}} : !llvm.ptr> @nvfp4_kernels::@scaled_mma
 func.func @batch_accumulate(%a: tensor<2x128x64xf32>, %b: tensor<2x64x128xf32>, %c: tensor<2x128x128xf32>) -> tensor<2x128x128xf32> {
   %r = linalg.batch_matmul ins(%a, %b : tensor<2x128x64xf32>, tensor<2x64x128xf32>) outs(%c : tensor<2x128x128xf32>) -> tensor<2x128x128xf32>
   return %r : tensor<2x128x128xf32>

@@ -21,10 +21,10 @@
 // PTXAS: Compiling entry function 'quantize_nvfp4_mse_256x256_bf16_tcgen05' for 'sm_100a'
 // PTXAS-NEXT: Function properties for quantize_nvfp4_mse_256x256_bf16_tcgen05
 // PTXAS-NEXT: 0 bytes stack frame, 0 bytes spill stores, 0 bytes spill loads
+// PTXAS: Compiling entry function 'quantize_nvfp4_exact_256x256_bf16_tile16_t' for 'sm_100a'
 // PTXAS: Compiling entry function 'amax_256x256_bf16' for 'sm_100a'
 // PTXAS-NEXT: Function properties for amax_256x256_bf16
 // PTXAS-NEXT: 0 bytes stack frame, 0 bytes spill stores, 0 bytes spill loads
-// PTXAS: Compiling entry function 'quantize_nvfp4_exact_256x256_bf16_tile16_t' for 'sm_100a'
 
 // SASS-DAG: F2FP.SATFINITE.E2M1.F32.PACK_AB_MERGE_C
 // SASS-DAG: F2FP.SATFINITE.E4M3.F32.PACK_AB_MERGE_C

@@ -9,6 +9,8 @@
 #ifndef FP4_TOOLS_CPUKERNEL_H
 #define FP4_TOOLS_CPUKERNEL_H
 
+#include "MemRefDescriptor.h"
+
 #include <cstdint>
 #include <functional>
 #include <memory>
@@ -22,29 +24,6 @@ class ModuleOp;
 } // namespace mlir
 
 namespace fp4tools {
-
-/// A ranked memref descriptor, the C layout of the LLVM lowering of memref.
-template <int Rank>
-struct MemRefDescriptor {
-  void *allocated;
-  void *aligned;
-  int64_t offset;
-  int64_t sizes[Rank];
-  int64_t strides[Rank];
-};
-
-/// A row-major descriptor of `data` with `shape`.
-template <int Rank>
-MemRefDescriptor<Rank> describe(void *data, const int64_t (&shape)[Rank]) {
-  MemRefDescriptor<Rank> d{data, data, 0, {}, {}};
-  int64_t stride = 1;
-  for (int i = Rank - 1; i >= 0; --i) {
-    d.sizes[i] = shape[i];
-    d.strides[i] = stride;
-    stride *= shape[i];
-  }
-  return d;
-}
 
 /// What a caller adds to a compilation.
 struct CompileHooks {

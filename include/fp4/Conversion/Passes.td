@@ -50,43 +50,64 @@ def ConvertNVFP4ToArithPass : Pass<"convert-nvfp4-to-arith"> {
 }
 
 def ConvertNVFP4ToNVVMPass : Pass<"convert-nvfp4-to-nvvm", "::mlir::ModuleOp"> {
-  let summary = "Lower nvfp4.scaled_matmul and quantize to sm_100a kernels";
+  let summary = "Lower nvfp4 ops to GPU kernels for sm_100a or sm_90a";
   let description = [{
-    Rewrites each `nvfp4.scaled_matmul` whose scales are in the `tcgen05`
-    layout into a `gpu.launch_func` of an sm_100a kernel in the
-    `gpu.module @nvfp4_kernels` (created with
-    `#nvvm.target<chip = "sm_100a", features = "+ptx88">`). The kernel is
-    built from real NVVM ops: `tcgen05.alloc`, `tcgen05.cp` of the 128x4
-    scale atoms, `tcgen05.mma.block_scale` (kind `mxf4nvf4` with `block16`
-    for NVFP4, `mxf4` with `block32` for MXFP4), `tcgen05.commit` with an
-    mbarrier wait, `tcgen05.ld` of the accumulator, the two tensor scales
-    applied in the epilogue, f32 or bf16 stores, `tcgen05.dealloc`.
-    One CTA of 128 threads computes a 128 x BN tile (BN = 256 when N allows,
-    else 128) with one K = 64 MMA per step. The instruction and
-    shared-memory descriptors come from unit-tested pure encoders.
+    Rewrites `nvfp4.quantize`, `nvfp4.dequantize` and `nvfp4.scaled_matmul`
+    (static shapes) into `gpu.launch_func`s of kernels in the
+    `gpu.module @nvfp4_kernels`, created with the chosen chip's target
+    (`sm_100a` with `+ptx88`, or `sm_90a` with `+ptx80`).
 
-    The tensor core sums the products in its own order, so results agree
-    with the reference to fp32 accumulation rounding, not bit for bit.
+    Host side: each rewritten op copies its operands into device buffers
+    (`gpu.alloc`, `gpu.memcpy`, all in the async form that `gpu-to-llvm`
+    lowers), launches its kernels on them, copies its results back into host
+    buffers and frees the device buffers; kernels never see host memory, so
+    no HMM/ATS is needed.
 
-    Each `nvfp4.quantize` becomes an amax kernel (NVFP4 without a calibrated
-    amax: an atomic max of the finite |x| bits) and a kernel with one thread
-    per block that runs the portable lowering's block code (the numerics
-    library's order) with `cvt.rn.satfinite.e2m1x2.f32` and
-    `cvt.rn.satfinite.e4m3x2.f32` (`nvvm.convert.f32x2.to.f4x2` /
-    `.to.f8x2`); the host reads the amax back for the decode scale.
-    Host buffers are passed to the kernels as they are (unified memory).
+    Kernels:
+    - `nvfp4.quantize`: an amax kernel (NVFP4 without a calibrated amax: an
+      atomic max of the finite |x| bits in device memory) and a kernel with
+      one thread per block that runs the portable lowering's block code (the
+      numerics library's order). The block kernel reads the amax from device
+      memory. The E4M3 scale byte uses `cvt.rn.satfinite.e4m3x2.f32` on both
+      chips; E2M1 elements use `cvt.rn.satfinite.e2m1x2.f32` on sm_100a and
+      the portable codec on sm_90a, which has no E2M1 convert. The host reads
+      the 4-byte amax back for the op's decode-scale result.
+    - `nvfp4.dequantize`: one thread per block, the portable lowering's
+      block code.
+    - `nvfp4.scaled_matmul` on sm_100a (tcgen05 scale layout only): the
+      `tcgen05` block-scaled MMA kernel: `tcgen05.alloc`, `tcgen05.cp` of the
+      128x4 scale atoms, `tcgen05.mma.block_scale` (kind `mxf4nvf4` with
+      `block16` for NVFP4, `mxf4` with `block32` for MXFP4), `tcgen05.commit`
+      with an mbarrier wait, `tcgen05.ld` of the accumulator, the two tensor
+      scales applied in the epilogue, f32 or bf16 stores.
+    - `nvfp4.scaled_matmul` on sm_90a (either scale layout, any shape the
+      verifier accepts): FP4 tiles and their scales are staged in shared
+      memory and decoded to bf16 there (exact for NVFP4), multiplied on the
+      Hopper tensor cores (`mma.sync`, fp32 accumulation), the epilogue as
+      on sm_100a.
 
-    Matmul operands with row-major scales, and dynamic shapes, are reported
-    with their location and the pass fails. `nvfp4.amax` and
-    `nvfp4.dequantize` are left alone (`convert-nvfp4-to-arith` lowers
-    them).
+    The tensor cores sum products in their own order, so matmul results
+    agree with the reference to fp32 accumulation rounding, not bit for bit.
+
+    An op the chip cannot run (dynamic shapes; on sm_100a a matmul with
+    row-major scales) is reported with its location and the pass fails.
+    `nvfp4.amax` is left alone (`convert-nvfp4-to-arith` lowers it).
 
     Example:
     ```
-    fp4-opt --convert-nvfp4-to-nvvm in.mlir
-    fp4-opt --nvfp4-lower-to-sm100a in.mlir   # kernels to PTX (gpu.binary)
+    fp4-opt --convert-nvfp4-to-nvvm=chip=sm_90a in.mlir
+    fp4-opt --nvfp4-lower-to-gpu="chip=sm_90a format=bin host=true" in.mlir
     ```
   }];
+  let options = [
+    Option<"chip", "chip", "::mlir::fp4::GpuChip",
+           "::mlir::fp4::GpuChip::SM100a", "The GPU to generate kernels for",
+           [{::llvm::cl::values(
+             clEnumValN(::mlir::fp4::GpuChip::SM90a, "sm_90a",
+                        "Hopper (H100, H200): portable E2M1 encode, mma.sync"),
+             clEnumValN(::mlir::fp4::GpuChip::SM100a, "sm_100a",
+                        "Blackwell (B200): E2M1 convert, tcgen05 MMA"))}]>,
+  ];
   let dependentDialects = [
     "::mlir::affine::AffineDialect",
     "::mlir::arith::ArithDialect",
@@ -98,6 +119,35 @@ def ConvertNVFP4ToNVVMPass : Pass<"convert-nvfp4-to-nvvm", "::mlir::ModuleOp"> {
     "::mlir::scf::SCFDialect",
     "::mlir::vector::VectorDialect",
   ];
+}
+
+def StageDeviceBuffersPass
+    : Pass<"fp4-stage-device-buffers", "::mlir::ModuleOp"> {
+  let summary = "Run kernel launches on device buffers instead of host memory";
+  let description = [{
+    Host code after bufferization launches kernels (`gpu.launch_func`,
+    synchronous form) on host buffers, which a GPU can read only through
+    unified memory (HMM/ATS). This pass gives every launch device memory:
+    each run of consecutive synchronous launches (only memory-effect-free
+    ops between them) becomes one chain of async GPU ops: a `gpu.alloc` per
+    distinct host buffer, a `gpu.memcpy` in for each buffer a kernel reads
+    before any kernel of the run writes it, the launches on the device
+    buffers, a `gpu.memcpy` back for each buffer a kernel writes, the
+    `gpu.dealloc`s, and a closing `gpu.wait`. Buffers that several launches
+    of a run share (the amax that the quantize kernels pass along) stay on
+    the device between them.
+
+    How a kernel uses each operand comes from the launch's
+    `fp4.operand_access` attribute (1 read, 2 write: the kernel overwrites
+    all of it, 3 both), which convert-nvfp4-to-nvvm sets; without it every
+    memref operand is copied in and back. A run whose operands alias through
+    views of one buffer is split into single launches.
+
+    Run it after buffer deallocation (which rejects `gpu.dealloc`) and
+    before `gpu-to-llvm`; nvfp4-lower-to-gpu{host=true} does.
+  }];
+  let dependentDialects = ["::mlir::gpu::GPUDialect",
+                           "::mlir::memref::MemRefDialect"];
 }
 
 #endif // FP4_CONVERSION_PASSES_TD

@@ -7,6 +7,8 @@
 #ifndef FP4_PIPELINES_PIPELINES_H
 #define FP4_PIPELINES_PIPELINES_H
 
+#include "fp4/Conversion/NVFP4ToNVVM/NVFP4ToNVVM.h"
+
 #include <string>
 
 namespace mlir {
@@ -20,16 +22,17 @@ namespace fp4 {
 /// with mlir-translate --mlir-to-llvmir or runs in an ExecutionEngine.
 void buildNVFP4LowerToCPUPipeline(OpPassManager &pm);
 
-/// nvfp4-lower-to-sm100a: convert-nvfp4-to-nvvm (scaled_matmul becomes a
-/// tcgen05 kernel launch), then the kernels' gpu.module down to NVVM/LLVM
-/// and gpu-module-to-binary with `format` ("isa": PTX, "bin": cubin,
-/// "fatbin"). With `lowerHost`, the host code (the launches and every other
-/// op, nvfp4 ops without a kernel through convert-nvfp4-to-arith) follows to
-/// the LLVM dialect as in nvfp4-lower-to-cpu, launches becoming GPU runtime
+/// nvfp4-lower-to-gpu (nvfp4-lower-to-sm100a is chip = SM100a):
+/// convert-nvfp4-to-nvvm for `chip` (the nvfp4 ops become kernel launches on
+/// device buffers), then the kernels' gpu.module down to NVVM/LLVM and
+/// gpu-module-to-binary with `format` ("isa": PTX, "bin": cubin,
+/// "fatbin"). With `lowerHost`, the host code (copies, launches and every
+/// other op, a lone nvfp4.amax through convert-nvfp4-to-arith) follows to
+/// the LLVM dialect as in nvfp4-lower-to-cpu, GPU ops becoming GPU runtime
 /// calls (gpu-to-llvm); else it is left for a host pipeline.
-void buildNVFP4LowerToSM100aPipeline(OpPassManager &pm,
-                                     const std::string &format = "isa",
-                                     bool lowerHost = false);
+void buildNVFP4LowerToGpuPipeline(OpPassManager &pm, GpuChip chip,
+                                  const std::string &format = "isa",
+                                  bool lowerHost = false);
 
 /// Registers the named pipelines with the pass registry (fp4-opt).
 void registerPipelines();

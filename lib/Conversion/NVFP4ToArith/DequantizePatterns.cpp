@@ -1,26 +1,24 @@
 //===- DequantizePatterns.cpp - nvfp4.dequantize to arith/vector/scf ------===//
 //
-// dequantize(tensorScale) of the library: out = (e2m1 * scale) * g in fp32,
-// then rounded to the result type. An scf.parallel loop over blocks; each
-// 16-element chunk unpacks 8 bytes with one shuffle and decodes in vectors.
+// dequantize(tensorScale) of the library: an scf.parallel loop over blocks,
+// each decoded by emitDequantizeBlock.
 //
 //===----------------------------------------------------------------------===//
 
 #include "ArithNumerics.h"
+#include "BufferPlumbing.h"
+#include "DequantizeEmitter.h"
 #include "PopulatePatterns.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/MemRef/IR/MemRef.h"
 #include "mlir/Dialect/SCF/IR/SCF.h"
-#include "mlir/Dialect/Vector/IR/VectorOps.h"
 
 using namespace mlir;
 using namespace mlir::nvfp4;
-using namespace mlir::nvfp4::arith_numerics;
 using namespace mlir::nvfp4::arith_lowering;
 
 namespace {
-constexpr int64_t kChunk = 16;
 
 struct DequantizeLowering : OpRewritePattern<DequantizeOp> {
   using OpRewritePattern::OpRewritePattern;
@@ -54,42 +52,8 @@ struct DequantizeLowering : OpRewritePattern<DequantizeOp> {
         ValueRange{index(b, 1), index(b, 1)},
         [&](OpBuilder &nested, Location loc, ValueRange ivs) {
           ImplicitLocOpBuilder ib(loc, nested);
-          Value row = ivs[0], block = ivs[1];
-          auto f32Chunk = VectorType::get({kChunk}, ib.getF32Type());
-          Value byte = memref::LoadOp::create(
-              ib, scales, scaleIndices(ib, layout, row, block));
-          byte = arith::BitcastOp::create(ib, ib.getI8Type(), byte);
-          Value scale = *format == Format::nvfp4 ? e4m3Decode(ib, byte)
-                                                 : ue8m0Decode(ib, byte);
-          Value scaleChunk = vector::BroadcastOp::create(ib, f32Chunk, scale);
-          Value gChunk = vector::BroadcastOp::create(ib, f32Chunk, tensorScale);
-          auto packedType = VectorType::get({kChunk / 2}, ib.getI8Type());
-          SmallVector<int64_t> interleave;
-          for (int64_t i = 0; i < kChunk / 2; ++i) {
-            interleave.push_back(i);
-            interleave.push_back(i + kChunk / 2);
-          }
-          Value col0 = arith::MulIOp::create(ib, block, index(ib, blockSize));
-          for (int64_t k = 0; k < blockSize; k += kChunk) {
-            Value col = arith::AddIOp::create(ib, col0, index(ib, k));
-            Value byteCol = arith::DivUIOp::create(ib, col, index(ib, 2));
-            Value packed = vector::LoadOp::create(ib, packedType, data,
-                                                  ValueRange{row, byteCol});
-            // Even elements in the low nibbles, odd in the high ones.
-            Value low = arith::AndIOp::create(
-                ib, packed, intConst(ib, 0xF, 8, packedType));
-            Value high = arith::ShRUIOp::create(
-                ib, packed, intConst(ib, 4, 8, packedType));
-            Value codes = vector::ShuffleOp::create(ib, low, high, interleave);
-            Value value = arith::MulFOp::create(
-                ib, arith::MulFOp::create(ib, e2m1Decode(ib, codes), scaleChunk),
-                gChunk);
-            Type element = resultType.getElementType();
-            if (!element.isF32())
-              value = arith::TruncFOp::create(
-                  ib, VectorType::get({kChunk}, element), value);
-            vector::StoreOp::create(ib, value, out, ValueRange{row, col});
-          }
+          emitDequantizeBlock(ib, *format, layout, data, scales, tensorScale,
+                              out, ivs[0], ivs[1]);
         });
     rewriter.replaceOp(op, bufferToTensor(b, out, resultType));
     return success();

@@ -1,11 +1,12 @@
 //===- ConvertNVFP4ToNVVM.cpp - The convert-nvfp4-to-nvvm pass ------------===//
 //
-// Part of fp4-mlir. The pass only; the patterns live in ScaledMmaPatterns.cpp.
+// Part of fp4-mlir. The pass only; the patterns live in ScaledMmaPatterns.cpp,
+// QuantizePatterns.cpp and DequantizePatterns.cpp.
 //
 //===----------------------------------------------------------------------===//
 
-#include "fp4/Conversion/NVFP4ToNVVM/NVFP4ToNVVM.h"
 #include "PopulatePatterns.h"
+#include "fp4/Conversion/NVFP4ToNVVM/NVFP4ToNVVM.h"
 
 #include "mlir/Dialect/Affine/IR/AffineOps.h"
 #include "mlir/Dialect/Arith/IR/Arith.h"
@@ -25,23 +26,54 @@ namespace mlir::fp4 {
 
 using namespace mlir;
 
-void mlir::fp4::populateNVFP4ToNVVMPatterns(RewritePatternSet &patterns) {
-  nvfp4::nvvm_lowering::populateScaledMmaPatterns(patterns);
-  nvfp4::nvvm_lowering::populateQuantizePatterns(patterns);
+const char *mlir::fp4::gpuChipName(GpuChip chip) {
+  return chip == GpuChip::SM100a ? "sm_100a" : "sm_90a";
+}
+
+void mlir::fp4::populateNVFP4ToNVVMPatterns(RewritePatternSet &patterns,
+                                            GpuChip chip) {
+  nvfp4::nvvm_lowering::populateScaledMmaPatterns(patterns, chip);
+  nvfp4::nvvm_lowering::populateQuantizePatterns(patterns, chip);
+  nvfp4::nvvm_lowering::populateDequantizePatterns(patterns, chip);
 }
 
 namespace {
+/// The chip of an existing kernel module's NVVM target, if any.
+std::optional<StringRef> kernelModuleChip(ModuleOp module) {
+  auto kernels = module.lookupSymbol<gpu::GPUModuleOp>(
+      nvfp4::nvvm_lowering::kKernelModule);
+  if (!kernels || !kernels.getTargets())
+    return std::nullopt;
+  for (Attribute target : *kernels.getTargets())
+    if (auto nvvm = dyn_cast<NVVM::NVVMTargetAttr>(target))
+      return nvvm.getChip();
+  return std::nullopt;
+}
+
 struct ConvertNVFP4ToNVVMPass
     : fp4::impl::ConvertNVFP4ToNVVMPassBase<ConvertNVFP4ToNVVMPass> {
+  using Base::Base;
+
   void runOnOperation() override {
     ModuleOp module = getOperation();
+    if (std::optional<StringRef> existing = kernelModuleChip(module);
+        existing && *existing != fp4::gpuChipName(chip)) {
+      module.emitError() << "the module's gpu.module @"
+                         << nvfp4::nvvm_lowering::kKernelModule << " targets "
+                         << *existing
+                         << ", but convert-nvfp4-to-nvvm was asked for chip="
+                         << fp4::gpuChipName(chip);
+      return signalPassFailure();
+    }
     bool unsupported = false;
     module.walk([&](Operation *op) {
       std::optional<std::string> reason;
       if (auto matmul = dyn_cast<nvfp4::ScaledMatmulOp>(op))
-        reason = nvfp4::nvvm_lowering::unsupportedReason(matmul);
+        reason = nvfp4::nvvm_lowering::unsupportedReason(matmul, chip);
       else if (auto quantize = dyn_cast<nvfp4::QuantizeOp>(op))
         reason = nvfp4::nvvm_lowering::unsupportedReason(quantize);
+      else if (auto dequantize = dyn_cast<nvfp4::DequantizeOp>(op))
+        reason = nvfp4::nvvm_lowering::unsupportedReason(dequantize);
       if (reason) {
         op->emitOpError() << *reason;
         unsupported = true;
@@ -50,14 +82,15 @@ struct ConvertNVFP4ToNVVMPass
     if (unsupported)
       return signalPassFailure();
     RewritePatternSet patterns(&getContext());
-    fp4::populateNVFP4ToNVVMPatterns(patterns);
+    fp4::populateNVFP4ToNVVMPatterns(patterns, chip);
     GreedyRewriteConfig config;
     // Kernels are added to a gpu.module beside the rewritten op.
     config.setStrictness(GreedyRewriteStrictness::ExistingOps);
     if (failed(applyPatternsGreedily(module, std::move(patterns), config)))
       return signalPassFailure();
     WalkResult left = module.walk([](Operation *op) {
-      if (!isa<nvfp4::ScaledMatmulOp, nvfp4::QuantizeOp>(op))
+      if (!isa<nvfp4::ScaledMatmulOp, nvfp4::QuantizeOp, nvfp4::DequantizeOp>(
+              op))
         return WalkResult::advance();
       op->emitOpError() << "was not lowered by convert-nvfp4-to-nvvm";
       return WalkResult::interrupt();

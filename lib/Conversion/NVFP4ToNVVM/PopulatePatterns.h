@@ -7,6 +7,7 @@
 #ifndef FP4_LIB_CONVERSION_NVFP4TONVVM_POPULATEPATTERNS_H
 #define FP4_LIB_CONVERSION_NVFP4TONVVM_POPULATEPATTERNS_H
 
+#include "fp4/Conversion/NVFP4ToNVVM/NVFP4ToNVVM.h"
 #include "fp4/Dialect/NVFP4/IR/NVFP4.h"
 #include "mlir/Dialect/GPU/IR/GPUDialect.h"
 #include "mlir/IR/BuiltinOps.h"
@@ -20,17 +21,23 @@ namespace mlir::nvfp4::nvvm_lowering {
 /// The gpu.module that receives the generated kernels.
 inline constexpr llvm::StringLiteral kKernelModule = "nvfp4_kernels";
 
-/// Why `op` cannot become a tcgen05 kernel, or std::nullopt.
-std::optional<std::string> unsupportedReason(ScaledMatmulOp op);
-/// Why `op` cannot become sm_100a kernels, or std::nullopt.
+/// The PTX feature the chip's kernels are generated with.
+const char *ptxFeatures(fp4::GpuChip chip);
+
+/// Why `op` cannot become kernels for `chip`, or std::nullopt.
+std::optional<std::string> unsupportedReason(ScaledMatmulOp op,
+                                             fp4::GpuChip chip);
 std::optional<std::string> unsupportedReason(QuantizeOp op);
+std::optional<std::string> unsupportedReason(DequantizeOp op);
 
-/// The gpu.module @nvfp4_kernels of `module` (sm_100a, +ptx88), created on
-/// first use; marks `module` as a GPU container module.
-gpu::GPUModuleOp getKernelModule(ModuleOp module, OpBuilder &b);
+/// The gpu.module @nvfp4_kernels of `module` (the chip's target), created
+/// on first use; marks `module` as a GPU container module.
+gpu::GPUModuleOp getKernelModule(ModuleOp module, OpBuilder &b,
+                                 fp4::GpuChip chip);
 
-void populateScaledMmaPatterns(RewritePatternSet &patterns);
-void populateQuantizePatterns(RewritePatternSet &patterns);
+void populateScaledMmaPatterns(RewritePatternSet &patterns, fp4::GpuChip chip);
+void populateQuantizePatterns(RewritePatternSet &patterns, fp4::GpuChip chip);
+void populateDequantizePatterns(RewritePatternSet &patterns, fp4::GpuChip chip);
 
 } // namespace mlir::nvfp4::nvvm_lowering
 

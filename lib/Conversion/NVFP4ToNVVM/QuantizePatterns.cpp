@@ -1,4 +1,4 @@
-//===- QuantizePatterns.cpp - nvfp4.quantize to sm_100a kernels -----------===//
+//===- QuantizePatterns.cpp - nvfp4.quantize to GPU kernels ---------------===//
 //
 // nvfp4.quantize becomes two kernel launches:
 //   amax (NVFP4 without a calibrated amax): one thread per 16 elements, the
@@ -7,14 +7,16 @@
 //     max does not depend on the order, so the result is exact);
 //   quantize: one thread per block. Each CTA fills the 256 x 8 candidate
 //     table in shared memory, then every thread runs the portable block code
-//     (QuantizeEmitter, the library's order) with the sm_100a converts:
-//     cvt.rn.satfinite.e4m3x2.f32 for scale bytes and
-//     cvt.rn.satfinite.e2m1x2.f32 for the element pairs. Both round to
-//     nearest even with saturation, as the library does; the one difference,
-//     a signed zero encoding as 0x8, is masked (the library encodes +-0 as 0).
-//     Stochastic rounding keeps the portable E2M1 code (the hardware's
-//     cvt.rs uses its own random bits).
-// The host reads the amax back to compute the decode scale g.
+//     (QuantizeEmitter, the library's order) with hardware converts:
+//     cvt.rn.satfinite.e4m3x2.f32 for scale bytes (sm_90a and sm_100a) and,
+//     on sm_100a only, cvt.rn.satfinite.e2m1x2.f32 for the element pairs
+//     (sm_90a keeps the portable E2M1 code). Both round to nearest even with
+//     saturation, as the library does; the one difference, a signed zero
+//     encoding as 0x8, is masked (the library encodes +-0 as 0). Stochastic
+//     rounding keeps the portable E2M1 code (the hardware's cvt.rs uses its
+//     own random bits).
+// The block kernel reads the amax from (device) memory; the host reads it
+// back to compute the decode scale g.
 //
 //===----------------------------------------------------------------------===//
 
@@ -24,6 +26,7 @@
 #include "BufferPlumbing.h"
 #include "QuantizeEmitter.h"
 #include "ScaleSelection.h"
+#include "ThreadKernels.h"
 
 #include "fp4/Numerics/BlockQuantize.h"
 #include "fp4/Numerics/ScaleRules.h"
@@ -45,11 +48,13 @@ using namespace mlir::nvfp4::arith_numerics;
 namespace mlir::nvfp4::nvvm_lowering {
 
 namespace {
-constexpr int64_t kThreads = 128;
 
-/// The sm_100a converts in place of the portable codecs.
+/// The hardware converts in place of the portable codecs: the E4M3 convert
+/// on every chip, the E2M1 convert where the chip has it (sm_100a).
 class NVVMCodecs : public QuantizeCodecs {
 public:
+  explicit NVVMCodecs(bool e2m1Convert) : e2m1Convert(e2m1Convert) {}
+
   Value encodeE4M3(ImplicitLocOpBuilder &b, Value x) const override {
     // cvt.rn.satfinite.e4m3x2.f32 d, a, b: b lands in bits 7:0.
     Value pair = NVVM::ConvertF32x2ToF8x2Op::create(
@@ -63,7 +68,7 @@ public:
 
   Value encodePacked(ImplicitLocOpBuilder &b, Value x, Value abs, Value r,
                      Value offsets) const override {
-    if (offsets)
+    if (offsets || !e2m1Convert)
       return QuantizeCodecs::encodePacked(b, x, abs, r, offsets);
     Value y = arith::MulFOp::create(b, x, r);
     // cvt.rn.satfinite.e2m1x2.f32 d, a, b: a in the high nibble, so the odd
@@ -99,14 +104,10 @@ public:
                                 intConst(b, 0xF0, 8, packedType)));
     return arith::AndIOp::create(b, packed, keep);
   }
-};
 
-std::string typeName(Type t) {
-  std::string s;
-  llvm::raw_string_ostream os(s);
-  os << t;
-  return s;
-}
+private:
+  bool e2m1Convert;
+};
 
 /// A readable symbol for one quantize configuration.
 std::string quantizeKernelName(QuantizeOp op, const fp4::QuantizeOptions &o) {
@@ -133,61 +134,28 @@ Value idx(ImplicitLocOpBuilder &b, int64_t v) {
   return arith::ConstantIndexOp::create(b, v);
 }
 
-/// A kernel gpu.func with `argTypes` and workgroup buffers; its body is
-/// filled by `body` (builder at the entry, before the gpu.return).
-gpu::GPUFuncOp createKernel(
-    gpu::GPUModuleOp kernels, Location loc, StringRef name,
-    TypeRange argTypes, TypeRange workgroup,
-    function_ref<void(ImplicitLocOpBuilder &, gpu::GPUFuncOp)> body) {
-  OpBuilder b(kernels.getContext());
-  b.setInsertionPointToEnd(kernels.getBody());
-  auto func = gpu::GPUFuncOp::create(
-      b, loc, name, b.getFunctionType(argTypes, {}), workgroup, TypeRange{});
-  func->setAttr(gpu::GPUDialect::getKernelFuncAttrName(), b.getUnitAttr());
-  func.setKnownBlockSizeAttr(b.getDenseI32ArrayAttr({kThreads, 1, 1}));
-  ImplicitLocOpBuilder ib(loc, b);
-  ib.setInsertionPointToStart(&func.getBody().front());
-  body(ib, func);
-  gpu::ReturnOp::create(ib);
-  return func;
-}
-
-/// The global thread index (blocks of kThreads along x).
-Value globalThread(ImplicitLocOpBuilder &b) {
-  Value tid = gpu::ThreadIdOp::create(b, gpu::Dimension::x);
-  Value bid = gpu::BlockIdOp::create(b, gpu::Dimension::x);
-  return arith::AddIOp::create(
-      b, arith::MulIOp::create(b, bid, idx(b, kThreads)), tid);
-}
-
 gpu::GPUFuncOp getAmaxKernel(gpu::GPUModuleOp kernels, QuantizeOp op,
                              MemRefType inType, MemRefType bitsType) {
   std::string name = "amax_" + std::to_string(inType.getDimSize(0)) + "x" +
                      std::to_string(inType.getDimSize(1)) + "_" +
                      typeName(inType.getElementType());
-  if (auto existing = kernels.lookupSymbol<gpu::GPUFuncOp>(name))
-    return existing;
   int64_t chunks = inType.getNumElements() / kChunk;
-  return createKernel(
+  return getOrCreateKernel(
       kernels, op.getLoc(), name, {inType, bitsType}, {},
       [&](ImplicitLocOpBuilder &b, gpu::GPUFuncOp func) {
         Value in = func.getArgument(0), bits = func.getArgument(1);
-        Value gid = globalThread(b);
-        Value active = arith::CmpIOp::create(b, arith::CmpIPredicate::ult, gid,
-                                             idx(b, chunks));
-        scf::IfOp::create(b, active, [&](OpBuilder &nested, Location loc) {
-          ImplicitLocOpBuilder ib(loc, nested);
+        forEachItem(b, chunks, [&](ImplicitLocOpBuilder &ib, Value gid) {
           Value flat = memref::CollapseShapeOp::create(
               ib, in, ArrayRef<ReassociationIndices>{{0, 1}});
           Value x = vector::LoadOp::create(
               ib, VectorType::get({kChunk}, inType.getElementType()), flat,
               ValueRange{arith::MulIOp::create(ib, gid, idx(ib, kChunk))});
-          Value m = vector::ReductionOp::create(
-              ib, vector::CombiningKind::MAXNUMF, emitFiniteAbs(ib, loc, x));
+          Value m =
+              vector::ReductionOp::create(ib, vector::CombiningKind::MAXNUMF,
+                                          emitFiniteAbs(ib, ib.getLoc(), x));
           Value mBits = arith::BitcastOp::create(ib, ib.getI32Type(), m);
           memref::AtomicRMWOp::create(ib, arith::AtomicRMWKind::maxu, mBits,
                                       bits, ValueRange{idx(ib, 0)});
-          scf::YieldOp::create(ib);
         });
       });
 }
@@ -195,20 +163,18 @@ gpu::GPUFuncOp getAmaxKernel(gpu::GPUModuleOp kernels, QuantizeOp op,
 gpu::GPUFuncOp getQuantizeKernel(gpu::GPUModuleOp kernels, QuantizeOp op,
                                  const fp4::QuantizeOptions &o,
                                  const QuantizeGeometry &g,
+                                 const QuantizeCodecs &codecs,
                                  ArrayRef<Type> argTypes) {
   std::string name = quantizeKernelName(op, o);
-  if (auto existing = kernels.lookupSymbol<gpu::GPUFuncOp>(name))
-    return existing;
   auto tableType = MemRefType::get(
       {256, 8}, Float32Type::get(op.getContext()), MemRefLayoutAttrInterface(),
       gpu::AddressSpaceAttr::get(op.getContext(),
                                  gpu::AddressSpace::Workgroup));
   ScaleLayout layout = op.getScaleLayout();
   bool nvfp4 = o.format == fp4::Format::NVFP4;
-  return createKernel(
+  return getOrCreateKernel(
       kernels, op.getLoc(), name, argTypes, {tableType},
       [&](ImplicitLocOpBuilder &b, gpu::GPUFuncOp func) {
-        static const NVVMCodecs codecs;
         Value in = func.getArgument(0), data = func.getArgument(1),
               scales = func.getArgument(2), bits = func.getArgument(3);
         Value table = func.getWorkgroupAttributions()[0];
@@ -231,11 +197,10 @@ gpu::GPUFuncOp getQuantizeKernel(gpu::GPUModuleOp kernels, QuantizeOp op,
         }
         // The CTA fills the candidate table, one row per thread.
         Value tid = gpu::ThreadIdOp::create(b, gpu::Dimension::x);
-        for (int64_t first = 0; first <= emitter.topByte();
-             first += kThreads) {
+        for (int64_t first = 0; first <= emitter.topByte(); first += kThreads) {
           Value row = arith::AddIOp::create(b, tid, idx(b, first));
-          Value inTable = arith::CmpIOp::create(
-              b, arith::CmpIPredicate::ule, row, idx(b, emitter.topByte()));
+          Value inTable = arith::CmpIOp::create(b, arith::CmpIPredicate::ule,
+                                                row, idx(b, emitter.topByte()));
           scf::IfOp::create(b, inTable, [&](OpBuilder &nested, Location loc) {
             ImplicitLocOpBuilder ib(loc, nested);
             QuantizeEmitter inner(ib, o, g, layout, in, data, scales, codecs);
@@ -244,37 +209,36 @@ gpu::GPUFuncOp getQuantizeKernel(gpu::GPUModuleOp kernels, QuantizeOp op,
           });
         }
         gpu::BarrierOp::create(b);
-        Value gid = globalThread(b);
-        int64_t blocks = g.numGroups() * g.scaleCols();
-        Value active = arith::CmpIOp::create(b, arith::CmpIPredicate::ult, gid,
-                                             idx(b, blocks));
-        scf::IfOp::create(b, active, [&](OpBuilder &nested, Location loc) {
-          ImplicitLocOpBuilder ib(loc, nested);
-          Value group = arith::DivUIOp::create(ib, gid, idx(ib, g.scaleCols()));
-          Value block = arith::RemUIOp::create(ib, gid, idx(ib, g.scaleCols()));
-          scf::IfOp::create(
-              ib, valid,
-              [&](OpBuilder &thenBuilder, Location thenLoc) {
-                ImplicitLocOpBuilder tb(thenLoc, thenBuilder);
-                QuantizeEmitter inner(tb, o, g, layout, in, data, scales,
-                                      codecs);
-                inner.emitBlock(table, gEnc, clamp, group, block);
-                scf::YieldOp::create(tb);
-              },
-              [&](OpBuilder &elseBuilder, Location elseLoc) {
-                ImplicitLocOpBuilder eb(elseLoc, elseBuilder);
-                QuantizeEmitter inner(eb, o, g, layout, in, data, scales,
-                                      codecs);
-                inner.emitZeroBlock(group, block);
-                scf::YieldOp::create(eb);
-              });
-          scf::YieldOp::create(ib);
-        });
+        forEachItem(b, g.numGroups() * g.scaleCols(),
+                    [&](ImplicitLocOpBuilder &ib, Value gid) {
+                      Value group = arith::DivUIOp::create(
+                          ib, gid, idx(ib, g.scaleCols()));
+                      Value block = arith::RemUIOp::create(
+                          ib, gid, idx(ib, g.scaleCols()));
+                      scf::IfOp::create(
+                          ib, valid,
+                          [&](OpBuilder &thenBuilder, Location thenLoc) {
+                            ImplicitLocOpBuilder tb(thenLoc, thenBuilder);
+                            QuantizeEmitter inner(tb, o, g, layout, in, data,
+                                                  scales, codecs);
+                            inner.emitBlock(table, gEnc, clamp, group, block);
+                            scf::YieldOp::create(tb);
+                          },
+                          [&](OpBuilder &elseBuilder, Location elseLoc) {
+                            ImplicitLocOpBuilder eb(elseLoc, elseBuilder);
+                            QuantizeEmitter inner(eb, o, g, layout, in, data,
+                                                  scales, codecs);
+                            inner.emitZeroBlock(group, block);
+                            scf::YieldOp::create(eb);
+                          });
+                    });
       });
 }
 
-struct QuantizeToSM100a : OpRewritePattern<QuantizeOp> {
-  using OpRewritePattern::OpRewritePattern;
+struct QuantizeToGpu : OpRewritePattern<QuantizeOp> {
+  QuantizeToGpu(MLIRContext *context, fp4::GpuChip chip)
+      : OpRewritePattern(context), chip(chip),
+        codecs(/*e2m1Convert=*/chip == fp4::GpuChip::SM100a) {}
 
   LogicalResult matchAndRewrite(QuantizeOp op,
                                 PatternRewriter &rewriter) const override {
@@ -287,42 +251,41 @@ struct QuantizeToSM100a : OpRewritePattern<QuantizeOp> {
     QuantizeGeometry g = getQuantizeGeometry(op, o);
     bool nvfp4 = o.format == fp4::Format::NVFP4;
     ImplicitLocOpBuilder b(op.getLoc(), rewriter);
-    Value in = readBuffer(b, op.getInput());
-    Value data = allocBuffer(b, op.getData().getType());
-    Value scales = allocBuffer(b, op.getScales().getType());
-    Value bits = memref::AllocOp::create(
-        b, MemRefType::get({1}, rewriter.getI32Type()));
-    auto inType = cast<MemRefType>(in.getType());
-    auto bitsType = cast<MemRefType>(bits.getType());
-
-    gpu::GPUModuleOp kernels = getKernelModule(module, rewriter);
-    gpu::GPUFuncOp quantizeKernel =
-        getQuantizeKernel(kernels, op, o, g,
-                          {inType, data.getType(), scales.getType(), bitsType});
-
-    Value zero = idx(b, 0), one = idx(b, 1);
-    auto launch = [&](gpu::GPUFuncOp kernel, int64_t threads,
-                      ValueRange args) {
-      int64_t grid = (threads + kThreads - 1) / kThreads;
-      gpu::LaunchFuncOp::create(b, kernel,
-                                gpu::KernelDim3{idx(b, grid), one, one},
-                                gpu::KernelDim3{idx(b, kThreads), one, one},
-                                Value(), args);
-    };
+    Value zero = idx(b, 0);
+    // The amax bits start as the calibrated amax, or 0 for the atomic max.
     Value calibrated = op.getAmax();
     Value initialBits =
         calibrated ? arith::BitcastOp::create(b, b.getI32Type(), calibrated)
                          .getResult()
                    : arith::ConstantIntOp::create(b, 0, 32).getResult();
+    Value bits =
+        memref::AllocOp::create(b, MemRefType::get({1}, rewriter.getI32Type()));
     memref::StoreOp::create(b, initialBits, bits, ValueRange{zero});
-    if (nvfp4 && !calibrated)
-      launch(getAmaxKernel(kernels, op, inType, bitsType),
-             inType.getNumElements() / kChunk, ValueRange{in, bits});
-    launch(quantizeKernel, g.numGroups() * g.scaleCols(),
-           ValueRange{in, data, scales, bits});
+    Value in = readBuffer(b, op.getInput());
+    auto dataType = cast<RankedTensorType>(op.getData().getType());
+    auto scalesType = cast<RankedTensorType>(op.getScales().getType());
+    Value data = allocBuffer(b, dataType);
+    Value scales = allocBuffer(b, scalesType);
+    auto inType = cast<MemRefType>(in.getType());
+    auto bitsType = cast<MemRefType>(bits.getType());
 
-    Value tensorScale = arith::ConstantFloatOp::create(
-        b, b.getF32Type(), APFloat(1.0f));
+    gpu::GPUModuleOp kernels = getKernelModule(module, rewriter, chip);
+    if (nvfp4 && !calibrated) {
+      int64_t chunks = inType.getNumElements() / kChunk;
+      launchKernel(b, getAmaxKernel(kernels, op, inType, bitsType),
+                   {gridFor(chunks)}, kThreads, ValueRange{in, bits},
+                   {fp4::kRead, fp4::kReadWrite});
+    }
+    int64_t blocks = g.numGroups() * g.scaleCols();
+    launchKernel(
+        b,
+        getQuantizeKernel(kernels, op, o, g, codecs,
+                          {inType, data.getType(), scales.getType(), bitsType}),
+        {gridFor(blocks)}, kThreads, ValueRange{in, data, scales, bits},
+        {fp4::kRead, fp4::kWrite, fp4::kWrite, fp4::kRead});
+
+    Value tensorScale =
+        arith::ConstantFloatOp::create(b, b.getF32Type(), APFloat(1.0f));
     if (nvfp4) {
       Value amax = arith::BitcastOp::create(
           b, b.getF32Type(), memref::LoadOp::create(b, bits, ValueRange{zero}));
@@ -332,11 +295,14 @@ struct QuantizeToSM100a : OpRewritePattern<QuantizeOp> {
           arith::ConstantFloatOp::create(b, b.getF32Type(), APFloat(0.0f)));
     }
     rewriter.replaceOp(op,
-                       {bufferToTensor(b, data, op.getData().getType()),
-                        bufferToTensor(b, scales, op.getScales().getType()),
-                        tensorScale});
+                       {bufferToTensor(b, data, dataType),
+                        bufferToTensor(b, scales, scalesType), tensorScale});
     return success();
   }
+
+private:
+  fp4::GpuChip chip;
+  NVVMCodecs codecs;
 };
 } // namespace
 
@@ -347,8 +313,8 @@ std::optional<std::string> unsupportedReason(QuantizeOp op) {
   return std::nullopt;
 }
 
-void populateQuantizePatterns(RewritePatternSet &patterns) {
-  patterns.add<QuantizeToSM100a>(patterns.getContext());
+void populateQuantizePatterns(RewritePatternSet &patterns, fp4::GpuChip chip) {
+  patterns.add<QuantizeToGpu>(patterns.getContext(), chip);
 }
 
 } // namespace mlir::nvfp4::nvvm_lowering

@@ -8,7 +8,9 @@
 //   matrix, K chunk outermost: LBO = 16 * rows, SBO = 128) and the 512-byte
 //   scale atoms as they are in global memory; fence.proxy.async; barrier;
 //   thread 0 issues tcgen05.cp for the scale atoms, tcgen05.mma.block_scale
-//   and tcgen05.commit; everyone waits on the mbarrier (phase = step & 1);
+//   and tcgen05.commit; everyone waits on the mbarrier (phase = step & 1),
+//   then tcgen05.fence::after_thread_sync so that the next step's copies
+//   follow the MMA; fence.mbarrier_init after the barrier's init;
 //   epilogue: each warp reads its 32 lanes with tcgen05.ld 32x32b.x32,
 //   multiplies by g = gA * gB and stores; warp 0 frees tensor memory.
 // Descriptor constants come from Tcgen05Descriptors (unit-tested); only the
@@ -20,10 +22,8 @@
 //===----------------------------------------------------------------------===//
 
 #include "ScaledMmaKernel.h"
+#include "KernelTemplate.h"
 #include "Tcgen05Descriptors.h"
-
-#include <cstdio>
-#include <map>
 
 namespace mlir::fp4::tcgen05 {
 
@@ -69,6 +69,8 @@ const char *const kTemplate = R"MLIR(
     %slotPtr = llvm.getelementptr %smem[${SLOT_OFF}] : (!llvm.ptr<3>) -> !llvm.ptr<3>, i8
     scf.if %isT0 {
       nvvm.mbarrier.init %barPtr, %i1 : !llvm.ptr<3>, i32
+      // The initialization becomes visible to the async proxy (tcgen05.commit).
+      nvvm.fence.mbarrier.init
     }
     scf.if %isW0 {
       nvvm.tcgen05.alloc %slotPtr, %ncols : !llvm.ptr<3>, i32
@@ -194,6 +196,9 @@ ${CP_OPS}
       %sI = arith.index_cast %s : index to i32
       %phase = arith.andi %sI, %i1 : i32
       nvvm.mbarrier.try_wait.parity %barPtr, %phase, %ticks : !llvm.ptr<3>, i32, i32
+      // Orders the next step's tcgen05.cp (which overwrites the scale
+      // columns) after the MMA this wait observed.
+      nvvm.tcgen05.fence #nvvm.tcgen05_fence<after>
     }
 
     // Epilogue: warp q owns lanes (rows) 32q .. 32q + 31.
@@ -231,27 +236,6 @@ ${STORE_VALUE}      %col = arith.addi %n0, %cb : index
   }
 )MLIR";
 
-std::string hex(uint64_t v) {
-  char buf[32];
-  std::snprintf(buf, sizeof(buf), "0x%llX", static_cast<unsigned long long>(v));
-  return buf;
-}
-
-std::string substitute(const std::string &text,
-                       const std::map<std::string, std::string> &values) {
-  std::string out;
-  size_t pos = 0;
-  while (true) {
-    size_t start = text.find("${", pos);
-    if (start == std::string::npos)
-      break;
-    size_t end = text.find('}', start);
-    out += text.substr(pos, start - pos);
-    out += values.at(text.substr(start + 2, end - start - 2));
-    pos = end + 1;
-  }
-  return out + text.substr(pos);
-}
 } // namespace
 
 std::string scaledMmaKernelSource(const ScaledMmaConfig &c,

@@ -1,7 +1,7 @@
 // RUN: fp4-opt --convert-nvfp4-to-nvvm --split-input-file --verify-diagnostics %s
 
 func.func @row_major(%a: tensor<128x32xi8>, %sa: tensor<128x4xf8E4M3FN>, %g: f32) -> tensor<128x128xf32> {
-  // expected-error @+1 {{'nvfp4.scaled_matmul' op needs scales in the tcgen05 layout for the tensor cores; quantize with scale_layout = #nvfp4.scale_layout<tcgen05>}}
+  // expected-error @+1 {{'nvfp4.scaled_matmul' op needs scales in the tcgen05 layout for the sm_100a tensor cores; quantize with scale_layout = #nvfp4.scale_layout<tcgen05>}}
   %d = nvfp4.scaled_matmul %a[%sa, %g], %a[%sa, %g]
       : tensor<128x32xi8>, tensor<128x4xf8E4M3FN>, tensor<128x32xi8>, tensor<128x4xf8E4M3FN> -> tensor<128x128xf32>
   return %d : tensor<128x128xf32>

@@ -5,17 +5,21 @@
 // the sm_100a converts; the host reads the amax back for g.
 // CHECK-LABEL: func.func @nvfp4
 // CHECK-SAME: (%[[X:.*]]: tensor<128x64xbf16>)
+// CHECK:       %[[BITS:.*]] = memref.alloc() : memref<1xi32>
+// CHECK:       memref.store %{{.*}}, %[[BITS]]
 // CHECK:       %[[IN:.*]] = bufferization.to_buffer %[[X]] read_only
 // CHECK:       %[[DATA:.*]] = memref.alloc() : memref<128x32xi8>
 // CHECK:       %[[SCALES:.*]] = memref.alloc() : memref<1x1x32x4x4xf8E4M3FN>
-// CHECK:       %[[BITS:.*]] = memref.alloc() : memref<1xi32>
-// CHECK:       memref.store %{{.*}}, %[[BITS]]
-// CHECK:       gpu.launch_func @nvfp4_kernels::@amax_128x64_bf16 blocks in (%c4, %c1, %c1) threads in (%c128, %c1, %c1) args(%[[IN]] : memref<128x64xbf16>, %[[BITS]] : memref<1xi32>)
-// CHECK:       gpu.launch_func @nvfp4_kernels::@quantize_nvfp4_mse_128x64_bf16_tcgen05 blocks in (%c4, %c1, %c1) threads in (%c128, %c1, %c1) args(%[[IN]] : memref<128x64xbf16>, %[[DATA]] : memref<128x32xi8>, %[[SCALES]] : memref<1x1x32x4x4xf8E4M3FN>, %[[BITS]] : memref<1xi32>)
+// CHECK:       gpu.launch_func @nvfp4_kernels::@amax_128x64_bf16 blocks in (%c4, %c1, %c1) threads in (%c128, %c1, %c1) args(%[[IN]] : memref<128x64xbf16>, %[[BITS]] : memref<1xi32>) {fp4.operand_access = array<i32: 1, 3>}
+// CHECK:       gpu.launch_func @nvfp4_kernels::@quantize_nvfp4_mse_128x64_bf16_tcgen05 blocks in (%c4, %c1, %c1) threads in (%c128, %c1, %c1) args(%[[IN]] : memref<128x64xbf16>, %[[DATA]] : memref<128x32xi8>, %[[SCALES]] : memref<1x1x32x4x4xf8E4M3FN>, %[[BITS]] : memref<1xi32>) {fp4.operand_access = array<i32: 1, 2, 2, 1>}
 // CHECK:       %[[AMAXBITS:.*]] = memref.load %[[BITS]]
 // CHECK:       %[[AMAX:.*]] = arith.bitcast %[[AMAXBITS]] : i32 to f32
 // CHECK:       arith.divf %{{.*}}, %[[AMAX]] : f32
 // CHECK:     gpu.module @nvfp4_kernels [#nvvm.target<O = 3, chip = "sm_100a", features = "+ptx88">]
+// CHECK:       gpu.func @amax_128x64_bf16
+// CHECK:         memref.collapse_shape
+// CHECK:         vector.reduction <maxnumf>
+// CHECK:         memref.atomic_rmw maxu
 // CHECK:       gpu.func @quantize_nvfp4_mse_128x64_bf16_tcgen05({{.*}}) workgroup(%[[TABLE:.*]] : memref<256x8xf32, #gpu.address_space<workgroup>>) kernel
 // CHECK:         vector.store %{{.*}}, %[[TABLE]]
 // CHECK:         gpu.barrier
@@ -25,10 +29,6 @@
 // CHECK-COUNT-8: nvvm.convert.f32x2.to.f4x2 %{{.*}}, %{{.*}} : i8(f4E2M1FN)
 // CHECK:         arith.andi %{{.*}} : vector<8xi8>
 // CHECK:         vector.store %{{.*}} : memref<128x32xi8>, vector<8xi8>
-// CHECK:       gpu.func @amax_128x64_bf16
-// CHECK:         memref.collapse_shape
-// CHECK:         vector.reduction <maxnumf>
-// CHECK:         memref.atomic_rmw maxu
 func.func @nvfp4(%x: tensor<128x64xbf16>) -> (tensor<128x32xi8>, tensor<1x1x32x4x4xf8E4M3FN>, f32) {
   %q, %s, %g = nvfp4.quantize %x {rule = #nvfp4.scale_rule<four_over_six, metric = mse>,
                                  scale_layout = #nvfp4.scale_layout<tcgen05>}

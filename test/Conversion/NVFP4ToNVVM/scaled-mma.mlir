@@ -3,11 +3,11 @@
 // NVFP4, N = 256: one 128 x 256 tile, kind mxf4nvf4 with block16 scales.
 // CHECK-LABEL: func.func @nvfp4
 // CHECK-SAME: (%[[A:.*]]: tensor<128x128xi8>, %[[SA:.*]]: tensor<1x4x32x4x4xf8E4M3FN>, %[[GA:.*]]: f32, %[[B:.*]]: tensor<256x128xi8>, %[[SB:.*]]: tensor<2x4x32x4x4xf8E4M3FN>, %[[GB:.*]]: f32)
-// CHECK:       %[[OUT:.*]] = memref.alloc() : memref<128x256xf32>
 // CHECK:       %[[G:.*]] = arith.mulf %[[GA]], %[[GB]] : f32
+// CHECK:       %[[OUT:.*]] = memref.alloc() : memref<128x256xf32>
 // CHECK-DAG:   %[[ABUF:.*]] = bufferization.to_buffer %[[A]] read_only
 // CHECK-DAG:   %[[BBUF:.*]] = bufferization.to_buffer %[[B]] read_only
-// CHECK:       gpu.launch_func @nvfp4_kernels::@scaled_mma_nvfp4_128x256x256_bn256_f32 blocks in (%c1, %c1, %c1) threads in (%c128, %c1, %c1) args(%[[ABUF]] : memref<128x128xi8>, %{{.*}} : memref<1x4x32x4x4xf8E4M3FN>, %[[BBUF]] : memref<256x128xi8>, %{{.*}} : memref<2x4x32x4x4xf8E4M3FN>, %[[OUT]] : memref<128x256xf32>, %[[G]] : f32)
+// CHECK:       gpu.launch_func @nvfp4_kernels::@scaled_mma_nvfp4_128x256x256_bn256_f32 blocks in (%c1, %c1, %c1) threads in (%c128, %c1, %c1) args(%[[ABUF]] : memref<128x128xi8>, %{{.*}} : memref<1x4x32x4x4xf8E4M3FN>, %[[BBUF]] : memref<256x128xi8>, %{{.*}} : memref<2x4x32x4x4xf8E4M3FN>, %[[OUT]] : memref<128x256xf32>, %[[G]] : f32) {fp4.operand_access = array<i32: 1, 1, 1, 1, 2, 0>}
 // CHECK:       bufferization.to_tensor %[[OUT]] restrict writable
 // CHECK:     gpu.module @nvfp4_kernels [#nvvm.target<O = 3, chip = "sm_100a", features = "+ptx88">]
 // CHECK:       gpu.func @scaled_mma_nvfp4_128x256x256_bn256_f32

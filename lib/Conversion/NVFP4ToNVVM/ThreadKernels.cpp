@@ -1,0 +1,77 @@
+//===- ThreadKernels.cpp - Kernels of one thread per work item ------------===//
+
+#include "ThreadKernels.h"
+
+#include "fp4/Conversion/NVFP4ToNVVM/NVFP4ToNVVM.h"
+
+#include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/SCF/IR/SCF.h"
+
+using namespace mlir;
+
+namespace mlir::nvfp4::nvvm_lowering {
+
+gpu::GPUFuncOp getOrCreateKernel(
+    gpu::GPUModuleOp kernels, Location loc, StringRef name, TypeRange argTypes,
+    TypeRange workgroup,
+    function_ref<void(ImplicitLocOpBuilder &, gpu::GPUFuncOp)> body) {
+  if (auto existing = kernels.lookupSymbol<gpu::GPUFuncOp>(name))
+    return existing;
+  OpBuilder b(kernels.getContext());
+  b.setInsertionPointToEnd(kernels.getBody());
+  auto func = gpu::GPUFuncOp::create(
+      b, loc, name, b.getFunctionType(argTypes, {}), workgroup, TypeRange{});
+  func->setAttr(gpu::GPUDialect::getKernelFuncAttrName(), b.getUnitAttr());
+  func.setKnownBlockSizeAttr(b.getDenseI32ArrayAttr({kThreads, 1, 1}));
+  ImplicitLocOpBuilder ib(loc, b);
+  ib.setInsertionPointToStart(&func.getBody().front());
+  body(ib, func);
+  gpu::ReturnOp::create(ib);
+  return func;
+}
+
+void forEachItem(ImplicitLocOpBuilder &b, int64_t items,
+                 function_ref<void(ImplicitLocOpBuilder &, Value)> body) {
+  Value tid = gpu::ThreadIdOp::create(b, gpu::Dimension::x);
+  Value bid = gpu::BlockIdOp::create(b, gpu::Dimension::x);
+  Value gid = arith::AddIOp::create(
+      b,
+      arith::MulIOp::create(b, bid,
+                            arith::ConstantIndexOp::create(b, kThreads)),
+      tid);
+  Value active =
+      arith::CmpIOp::create(b, arith::CmpIPredicate::ult, gid,
+                            arith::ConstantIndexOp::create(b, items));
+  scf::IfOp::create(b, active, [&](OpBuilder &nested, Location loc) {
+    ImplicitLocOpBuilder ib(loc, nested);
+    body(ib, gid);
+    scf::YieldOp::create(ib);
+  });
+}
+
+void launchKernel(ImplicitLocOpBuilder &b, gpu::GPUFuncOp kernel,
+                  ArrayRef<int64_t> grid, int64_t threads, ValueRange args,
+                  ArrayRef<int32_t> access, int64_t dynamicSharedBytes) {
+  auto index = [&](int64_t v) {
+    return arith::ConstantIndexOp::create(b, v).getResult();
+  };
+  Value one = index(1);
+  gpu::KernelDim3 gridDim{index(grid[0]),
+                          grid.size() > 1 ? index(grid[1]) : one, one};
+  gpu::KernelDim3 blockDim{index(threads), one, one};
+  Value shared;
+  if (dynamicSharedBytes > 0)
+    shared = arith::ConstantIntOp::create(b, dynamicSharedBytes, 32);
+  auto launch =
+      gpu::LaunchFuncOp::create(b, kernel, gridDim, blockDim, shared, args);
+  launch->setAttr(fp4::kOperandAccessAttrName, b.getDenseI32ArrayAttr(access));
+}
+
+std::string typeName(Type t) {
+  std::string s;
+  llvm::raw_string_ostream os(s);
+  os << t;
+  return s;
+}
+
+} // namespace mlir::nvfp4::nvvm_lowering

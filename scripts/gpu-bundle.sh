@@ -1,0 +1,39 @@
+#!/usr/bin/env bash
+# Builds the GPU bundle here (where the toolchain is): everything that
+# scripts/gpu-run.sh needs on a machine with an NVIDIA Hopper GPU and no
+# MLIR. Usage: scripts/gpu-bundle.sh [OUT_DIR] (default gpu-bundle/).
+#   cases.o                    every fp4-gpu-check case (fp4-gpu-check emit),
+#                              compiled with nvfp4-lower-to-gpu{chip=sm_90a
+#                              format=bin host=true}: host code + the cubin
+#   libmlir_cuda_runtime.so    the MLIR CUDA runtime wrappers of the pinned
+#                              package (needs only the driver)
+#   golden/*/input.bf16        the golden inputs the quantize check reads
+#   bench/                     the benchmark kernels (bench/gpu-bench.py)
+# The recipe is the deployment recipe for any compiled module (docs/gpu.md).
+set -euo pipefail
+source "$(dirname "${BASH_SOURCE[0]}")/env.sh"
+bash "$FP4_ROOT/scripts/build.sh"
+export PATH="$FP4_PATH:$FP4_SITE/llvm/bin:$PATH"
+out="${1:-$FP4_ROOT/gpu-bundle}"
+golden="${FP4_GOLDEN_DIR:-$FP4_ROOT/../shared/golden/fouroversix}"
+mkdir -p "$out/golden"
+
+# module.mlir -> object: the GPU pipeline, LLVM IR, host machine code.
+compile_object() {
+  fp4-opt --nvfp4-lower-to-gpu="chip=sm_90a format=bin host=true" "$1" \
+    -o "${2%.o}.llvm.mlir"
+  mlir-translate --mlir-to-llvmir "${2%.o}.llvm.mlir" -o "${2%.o}.ll"
+  llc -O2 -filetype=obj -relocation-model=pic "${2%.o}.ll" -o "$2"
+  rm "${2%.o}.llvm.mlir" "${2%.o}.ll"
+}
+
+fp4_phase_start "gpu bundle: the check's cases for sm_90a"
+for dist in gauss t3 rows edge; do
+  mkdir -p "$out/golden/$dist"
+  cp "$golden/$dist/input.bf16" "$out/golden/$dist/"
+done
+fp4-gpu-check emit "$out/golden" "$out/cases.mlir"
+compile_object "$out/cases.mlir" "$out/cases.o"
+cp "$FP4_SITE/mlir/lib/libmlir_cuda_runtime.so" "$out/"
+fp4_phase_end
+du -sh "$out"

@@ -1,0 +1,25 @@
+#!/usr/bin/env bash
+# Runs on the GPU machine (CUDA driver, g++, no MLIR), from the repository
+# root, over a bundle made by scripts/gpu-bundle.sh:
+#   scripts/gpu-run.sh [BUNDLE_DIR]
+# Links fp4-gpu-check from its sources, the numerics library and the
+# bundle's cases.o, runs it (every case against the numerics library), then
+# the benchmarks when the bundle has them.
+set -euo pipefail
+root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+bundle="$(cd "${1:-$root/gpu-bundle}" && pwd)"
+cd "$bundle"
+# libmlir_cuda_runtime.so lists libLLVM.so as NEEDED but uses none of it: an
+# empty stand-in beside it satisfies the loader.
+gcc -shared -o libLLVM.so -x c /dev/null
+echo "==> link fp4-gpu-check"
+g++ -O3 -std=c++17 -ffp-contract=off -fno-fast-math \
+  -I"$root/include" -I"$root/tools/fp4-cpu-check" \
+  "$root/tools/fp4-gpu-check/fp4-gpu-check.cpp" \
+  "$root/tools/fp4-cpu-check/Checks.cpp" \
+  "$root/tools/fp4-cpu-check/KernelSource.cpp" \
+  "$root"/lib/Numerics/*.cpp cases.o \
+  -L. -lmlir_cuda_runtime -ldl -rdynamic -Wl,-rpath,'$ORIGIN' \
+  -o fp4-gpu-check
+echo "==> fp4-gpu-check run"
+./fp4-gpu-check run golden
