@@ -36,4 +36,14 @@ fp4-gpu-check emit "$out/golden" "$out/cases.mlir"
 compile_object "$out/cases.mlir" "$out/cases.o"
 cp "$FP4_SITE/mlir/lib/libmlir_cuda_runtime.so" "$out/"
 fp4_phase_end
+
+fp4_phase_start "gpu bundle: the benchmark kernels for sm_90a"
+mkdir -p "$out/bench"
+fp4-gpu-check emit-bench "$out/bench/bench.mlir" "$out/bench/bench.json"
+fp4-opt --nvfp4-lower-to-gpu="chip=sm_90a format=bin" "$out/bench/bench.mlir" \
+  -o "$out/bench/bench.lowered.mlir"
+"$FP4_VENV/bin/python" "$FP4_ROOT/bench/gpu-bench-manifest.py" \
+  "$out/bench/bench.lowered.mlir" "$out/bench/bench.json" "$out/bench"
+rm "$out/bench/bench.lowered.mlir"
+fp4_phase_end
 du -sh "$out"

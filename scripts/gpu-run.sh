@@ -4,7 +4,8 @@
 #   scripts/gpu-run.sh [BUNDLE_DIR]
 # Links fp4-gpu-check from its sources, the numerics library and the
 # bundle's cases.o, runs it (every case against the numerics library), then
-# the benchmarks when the bundle has them.
+# the benchmarks (bench/gpu-bench.py, PyTorch for the baselines) when the
+# bundle has them. Results go to $FP4_GPU_OUT (default: the bundle).
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 bundle="$(cd "${1:-$root/gpu-bundle}" && pwd)"
@@ -21,5 +22,13 @@ g++ -O3 -std=c++17 -ffp-contract=off -fno-fast-math \
   "$root"/lib/Numerics/*.cpp cases.o \
   -L. -lmlir_cuda_runtime -ldl -rdynamic -Wl,-rpath,'$ORIGIN' \
   -o fp4-gpu-check
+results="${FP4_GPU_OUT:-$bundle}"
+status=0
 echo "==> fp4-gpu-check run"
-./fp4-gpu-check run golden
+./fp4-gpu-check run golden | tee "$results/gpu-check.log" || status=1
+if [ -f bench/manifest.json ]; then
+  echo "==> bench/gpu-bench.py"
+  PYTHONUNBUFFERED=1 python3 "$root/bench/gpu-bench.py" bench \
+    --out "$results/gpu-bench.json" || status=1
+fi
+exit $status

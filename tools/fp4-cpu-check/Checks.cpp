@@ -319,7 +319,7 @@ struct BoundReport {
 /// order and rounding of its own, assumed no worse than 2u per addition
 /// (truncation). So |sum_gpu - sum_ref| <= 3 k u S with S = sum |a_i b_i|;
 /// times |g|, plus one rounding of each product by g (2u |ref|), plus for
-/// bf16 results one bf16 rounding (2^-8 of the magnitude).
+/// bf16 results the rounding of that interval's ends.
 BoundReport checkSummationBound(const QuantizedMatrix &a,
                                 const QuantizedMatrix &b, uint64_t m,
                                 uint64_t n, uint64_t k, Format format,
@@ -339,21 +339,31 @@ BoundReport checkSummationBound(const QuantizedMatrix &a,
         absSum += std::fabs(double(da[i * k + kk]) * db[j * k + kk]);
       double expected = ref[i * n + j];
       double bound = 3.0 * k * u * absSum * g + 2 * u * std::fabs(expected);
-      double actual;
+      double actual, diff;
+      bool inside;
       if (type == ElementType::F32) {
         float f;
         std::memcpy(&f, static_cast<const char *>(out) + 4 * (i * n + j), 4);
         actual = f;
+        diff = std::fabs(actual - expected);
+        inside = diff <= bound; // false for NaN
       } else {
+        // bf16 rounding is monotone: any fp32 sum within the bound rounds
+        // into [bf16(ref - bound), bf16(ref + bound)]; the difference is
+        // reported against bf16(ref).
         uint16_t h;
         std::memcpy(&h, static_cast<const char *>(out) + 2 * (i * n + j), 2);
         actual = bitsFloat(uint32_t(h) << 16);
-        bound += std::ldexp(std::fabs(expected) + bound, -8);
+        auto bf16 = [](double v) {
+          return double(bitsFloat(uint32_t(floatToBF16(float(v))) << 16));
+        };
+        double lo = bf16(expected - bound), hi = bf16(expected + bound);
+        diff = std::fabs(actual - bf16(expected));
+        inside = actual >= lo && actual <= hi;
+        bound = std::max(hi - bf16(expected), bf16(expected) - lo);
       }
       if (std::isnan(expected) && std::isnan(actual))
         continue;
-      double diff = std::fabs(actual - expected);
-      bool inside = diff <= bound; // false for NaN
       r.outside += !inside;
       if (!std::isnan(diff)) {
         r.maxAbsDiff = std::max(r.maxAbsDiff, diff);

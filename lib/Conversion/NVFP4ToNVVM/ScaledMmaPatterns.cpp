@@ -12,12 +12,9 @@
 #include "PopulatePatterns.h"
 
 #include "BufferPlumbing.h"
-#include "ThreadKernels.h"
-#if __has_include("ScaledMmaHopperKernel.h") // TEMP until integrated
 #include "ScaledMmaHopperKernel.h"
-#define FP4_HOPPER_MMA 1
-#endif
 #include "ScaledMmaKernel.h"
+#include "ThreadKernels.h"
 
 #include "fp4/Dialect/NVFP4/IR/NVFP4.h"
 #include "mlir/Dialect/Arith/IR/Arith.h"
@@ -96,9 +93,6 @@ FailureOr<KernelPlan> planKernel(ScaledMatmulOp op, fp4::GpuChip chip) {
             128,
             0};
   } else {
-#ifndef FP4_HOPPER_MMA
-    return op.emitOpError() << "TEMP: no sm_90a matmul yet";
-#else
     fp4::hopper::ScaledMmaConfig config;
     config.m = m;
     config.n = n;
@@ -110,7 +104,6 @@ FailureOr<KernelPlan> planKernel(ScaledMatmulOp op, fp4::GpuChip chip) {
         config.kernelName(), fp4::hopper::scaledMmaKernelSource(config, error),
         config.gridX(),      config.gridY(),
         config.threads(),    config.dynamicSharedBytes()};
-#endif
   }
   if (plan.source.empty())
     return op.emitOpError() << error;
