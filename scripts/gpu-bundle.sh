@@ -9,6 +9,9 @@
 #                              package (needs only the driver)
 #   golden/*/input.bf16        the golden inputs the quantize check reads
 #   bench/                     the benchmark kernels (bench/gpu-bench.py)
+#   models/NAME.o, NAME.*      the example MLP and decoder layer compiled
+#                              for sm_90a, their input and the same NVFP4
+#                              model's output on the CPU (fp4-model-check)
 # The recipe is the deployment recipe for any compiled module (docs/gpu.md).
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/env.sh"
@@ -45,5 +48,17 @@ fp4-opt --nvfp4-lower-to-gpu="chip=sm_90a format=bin" "$out/bench/bench.mlir" \
 "$FP4_VENV/bin/python" "$FP4_ROOT/bench/gpu-bench-manifest.py" \
   "$out/bench/bench.lowered.mlir" "$out/bench/bench.json" "$out/bench"
 rm "$out/bench/bench.lowered.mlir"
+fp4_phase_end
+
+fp4_phase_start "gpu bundle: the example models for sm_90a"
+mkdir -p "$out/models"
+"$FP4_VENV/bin/python" "$FP4_ROOT/examples/models/generate.py" "$out/models"
+for model in mlp decoder; do
+  fp4-model-check "$out/models/$model.mlir" --bound 0.5 \
+    --gpu-bundle "$out/models" > /dev/null
+  # fp4-model-check rewrote the model (nvfp4-quantize-matmuls) in place.
+  compile_object "$out/models/$model.mlir" "$out/models/$model.o"
+  rm "$out/models/$model.mlir"
+done
 fp4_phase_end
 du -sh "$out"

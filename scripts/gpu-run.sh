@@ -26,6 +26,15 @@ results="${FP4_GPU_OUT:-$bundle}"
 status=0
 echo "==> fp4-gpu-check run"
 ./fp4-gpu-check run golden | tee "$results/gpu-check.log" || status=1
+for model in models/*.o; do
+  [ -e "$model" ] || continue
+  name="${model%.o}"
+  g++ -O2 -std=c++17 -I"$root/tools/fp4-cpu-check" \
+    "$root/tools/fp4-gpu-check/fp4-gpu-model.cpp" "$model" \
+    -L. -lmlir_cuda_runtime -Wl,-rpath,"$bundle" -o "$name.run"
+  echo "==> $(basename "$name") model on the GPU"
+  "./$name.run" "$name" | tee -a "$results/gpu-models.log" || status=1
+done
 if [ -f bench/manifest.json ]; then
   echo "==> bench/gpu-bench.py"
   PYTHONUNBUFFERED=1 python3 "$root/bench/gpu-bench.py" bench \

@@ -15,7 +15,14 @@
 // within --bound (relative Frobenius error) of the f32 model.
 //
 //   fp4-model-check MODEL.mlir [--options "weight-rule=exact ..."]
-//                   [--bound B] [--seed S]
+//                   [--bound B] [--seed S] [--gpu-bundle DIR]
+//
+// --gpu-bundle writes what the GPU run of the same model needs (the GPU has
+// no MLIR): DIR/NAME.mlir (the model after nvfp4-quantize-matmuls, @forward
+// with its C interface, for nvfp4-lower-to-gpu), DIR/NAME.input.f32 (the
+// input), DIR/NAME.cpu.f32 (the nvfp4 model's output on the CPU) and
+// DIR/NAME.shape ("T D OUT_ELEMENTS"); tools/fp4-gpu-check/fp4-gpu-model.cpp
+// runs it there and reports the difference to the CPU.
 //
 // Exits 1 on a mismatch, an error above the bound, or a compile failure.
 //
@@ -29,6 +36,7 @@
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/Dialect/LLVMIR/LLVMDialect.h"
 #include "mlir/IR/BuiltinOps.h"
+#include "mlir/Parser/Parser.h"
 #include "mlir/Pass/PassManager.h"
 #include "mlir/Pass/PassRegistry.h"
 
@@ -123,16 +131,49 @@ bool runVariant(const char *name, const std::string &source,
   return true;
 }
 
+/// Writes the GPU run's inputs (see the header) into `dir`.
+bool writeGpuBundle(const std::string &dir, const std::string &path,
+                    const std::string &source, const std::string &pipeline,
+                    const Shapes &shapes, const std::vector<float> &x,
+                    const std::vector<float> &cpu) {
+  mlir::DialectRegistry registry;
+  mlir::fp4::registerAllDialects(registry);
+  mlir::MLIRContext context(registry);
+  mlir::OwningOpRef<mlir::ModuleOp> module =
+      mlir::parseSourceString<mlir::ModuleOp>(source, &context);
+  Shapes unused;
+  if (!module || !prepareEntry(*module, unused) ||
+      !runPipeline(*module, pipeline))
+    return false;
+  std::string name = path.substr(path.find_last_of('/') + 1);
+  name = name.substr(0, name.find('.'));
+  std::string base = dir + "/" + name;
+  std::string ir;
+  llvm::raw_string_ostream os(ir);
+  module->print(os);
+  std::ofstream mlirFile(base + ".mlir"), shape(base + ".shape");
+  std::ofstream in(base + ".input.f32", std::ios::binary),
+      out(base + ".cpu.f32", std::ios::binary);
+  mlirFile << ir;
+  shape << shapes.in[0] << " " << shapes.in[1] << " " << shapes.outElements
+        << "\n";
+  in.write(reinterpret_cast<const char *>(x.data()), x.size() * 4);
+  out.write(reinterpret_cast<const char *>(cpu.data()), cpu.size() * 4);
+  return mlirFile && shape && in && out;
+}
+
 } // namespace
 
 int main(int argc, char **argv) {
   mlir::fp4::registerAllPasses();
-  std::string path, options;
+  std::string path, options, gpuBundle;
   double bound = -1.0;
   for (int i = 1; i < argc; ++i) {
     std::string arg = argv[i];
     if (arg == "--options" && i + 1 < argc)
       options = argv[++i];
+    else if (arg == "--gpu-bundle" && i + 1 < argc)
+      gpuBundle = argv[++i];
     else if (arg == "--bound" && i + 1 < argc)
       bound = std::atof(argv[++i]);
     else if (path.empty() && arg[0] != '-')
@@ -146,7 +187,8 @@ int main(int argc, char **argv) {
   }
   if (path.empty() || bound <= 0.0) {
     std::fprintf(stderr, "usage: fp4-model-check MODEL.mlir --bound B "
-                         "[--options \"nvfp4-quantize-matmuls options\"]\n");
+                         "[--options \"nvfp4-quantize-matmuls options\"] "
+                         "[--gpu-bundle DIR]\n");
     return 2;
   }
   std::ifstream file(path);
@@ -177,6 +219,15 @@ int main(int argc, char **argv) {
       !runVariant("reference", source, libraryReference, true, x, shapes,
                   reference))
     return 1;
+
+  if (!gpuBundle.empty() &&
+      !writeGpuBundle(gpuBundle, path, source, pipeline, shapes, x, nvfp4)) {
+    std::fprintf(stderr,
+                 "fp4-model-check: cannot write the GPU bundle to "
+                 "'%s'\n",
+                 gpuBundle.c_str());
+    return 1;
+  }
 
   size_t mismatches = 0, nonFinite = 0;
   double errorSum = 0.0, normSum = 0.0;

@@ -1,12 +1,14 @@
 //===- QuantizePatterns.cpp - nvfp4.quantize to GPU kernels ---------------===//
 //
 // nvfp4.quantize becomes two kernel launches:
-//   amax (NVFP4 without a calibrated amax): one thread per 16 elements, the
-//     max of the finite |x| of its chunk, combined with an unsigned atomic
-//     max on the f32 bits (non-negative floats order like their bits, and a
-//     max does not depend on the order, so the result is exact);
-//   quantize: one thread per block. Each CTA fills the 256 x 8 candidate
-//     table in shared memory, then every thread runs the portable block code
+//   amax (NVFP4 without a calibrated amax): each thread takes the max of the
+//     finite |x| of its 16-element chunks (grid-stride), combined with one
+//     unsigned atomic max on the f32 bits per thread (non-negative floats
+//     order like their bits, and a max does not depend on the order, so the
+//     result is exact);
+//   quantize: threads take blocks in a grid-stride loop. Each CTA fills the
+//     256 x 8 candidate table in shared memory once, then every thread runs
+//     the portable block code
 //     (QuantizeEmitter, the library's order) with hardware converts:
 //     cvt.rn.satfinite.e4m3x2.f32 for scale bytes (sm_90a and sm_100a) and,
 //     on sm_100a only, cvt.rn.satfinite.e2m1x2.f32 for the element pairs
@@ -144,19 +146,26 @@ gpu::GPUFuncOp getAmaxKernel(gpu::GPUModuleOp kernels, QuantizeOp op,
       kernels, op.getLoc(), name, {inType, bitsType}, {},
       [&](ImplicitLocOpBuilder &b, gpu::GPUFuncOp func) {
         Value in = func.getArgument(0), bits = func.getArgument(1);
-        forEachItem(b, chunks, [&](ImplicitLocOpBuilder &ib, Value gid) {
-          Value flat = memref::CollapseShapeOp::create(
-              ib, in, ArrayRef<ReassociationIndices>{{0, 1}});
-          Value x = vector::LoadOp::create(
-              ib, VectorType::get({kChunk}, inType.getElementType()), flat,
-              ValueRange{arith::MulIOp::create(ib, gid, idx(ib, kChunk))});
-          Value m =
-              vector::ReductionOp::create(ib, vector::CombiningKind::MAXNUMF,
-                                          emitFiniteAbs(ib, ib.getLoc(), x));
-          Value mBits = arith::BitcastOp::create(ib, ib.getI32Type(), m);
-          memref::AtomicRMWOp::create(ib, arith::AtomicRMWKind::maxu, mBits,
-                                      bits, ValueRange{idx(ib, 0)});
-        });
+        // Each thread reduces its chunks, then one atomic max per thread.
+        Value zero =
+            arith::ConstantFloatOp::create(b, b.getF32Type(), APFloat(0.0f));
+        Value flat = memref::CollapseShapeOp::create(
+            b, in, ArrayRef<ReassociationIndices>{{0, 1}});
+        Value m = reduceItems(
+            b, chunks, zero,
+            [&](ImplicitLocOpBuilder &ib, Value chunk, Value acc) -> Value {
+              Value x = vector::LoadOp::create(
+                  ib, VectorType::get({kChunk}, inType.getElementType()), flat,
+                  ValueRange{
+                      arith::MulIOp::create(ib, chunk, idx(ib, kChunk))});
+              Value chunkMax = vector::ReductionOp::create(
+                  ib, vector::CombiningKind::MAXNUMF,
+                  emitFiniteAbs(ib, ib.getLoc(), x));
+              return arith::MaxNumFOp::create(ib, acc, chunkMax);
+            });
+        Value mBits = arith::BitcastOp::create(b, b.getI32Type(), m);
+        memref::AtomicRMWOp::create(b, arith::AtomicRMWKind::maxu, mBits, bits,
+                                    ValueRange{idx(b, 0)});
       });
 }
 

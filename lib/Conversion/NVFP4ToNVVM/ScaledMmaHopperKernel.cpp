@@ -1,17 +1,23 @@
 //===- ScaledMmaHopperKernel.cpp - The sm_90a block-scaled matmul ---------===//
 //
-// The kernel: a CTA of 256 threads (8 warps) computes a 128 x 128 tile of D.
+// The kernel: a CTA of 256 threads (8 warps) computes a TM x 128 tile of D,
+// TM = 256 (default) or 128 (ScaledMmaConfig::tileM).
 //   Staging, per K step of 64: thread t loads 16 bytes (32 E2M1 values) of
-//   row t / 2, half t % 2, of the A tile and of the B tile, and the block
-//   scales of those values; decodes them to bf16 (e2m1 by a byte-permute
-//   table, times the scale in bf16x2) and stores them to a row-major bf16
-//   tile in shared memory, rows padded to 144 bytes so that ldmatrix and
-//   the 16-byte stores are free of bank conflicts.
+//   row t / 2 (and, TM = 256, of row 128 + t / 2), half t % 2, of the A
+//   tile and of row t / 2 of the B tile, and the block scales of those
+//   values; decodes them to bf16 (e2m1 by byte-permute tables, times the
+//   scale in bf16x2; E4M3 scales by cvt.rn.f16x2.e4m3x2) and stores them to
+//   a row-major bf16 tile in shared memory, rows padded to 144 bytes so that
+//   ldmatrix and the 16-byte stores are free of bank conflicts.
 //   Two stages: step s + 1 is loaded into registers before the MMAs of step
-//   s and decoded into the other stage after them; one barrier per step.
-//   MMA: warp w computes rows 64 * (w / 4) .. + 64, columns 32 * (w % 4)
-//   .. + 32 as 4 x 4 tiles of mma.sync m16n8k16 bf16 (row.col, f32
-//   accumulators), fragments loaded with ldmatrix.x4.
+//   s and decoded into the other stage between them (TM = 256; more MMAs
+//   per decoded value, one CTA per SM, so the decode must overlap the
+//   MMAs of the same warps) or after them (TM = 128, two CTAs per SM at 128
+//   registers); one barrier per step.
+//   MMA: TM = 256: warp w computes rows 64 * (w / 2) .. + 64, columns
+//   64 * (w % 2) .. + 64 as 4 x 8 tiles; TM = 128: rows 64 * (w / 4) .. + 64,
+//   columns 32 * (w % 4) .. + 32 as 4 x 4 tiles; of mma.sync m16n8k16 bf16
+//   (row.col, f32 accumulators), fragments loaded with ldmatrix.x4.
 //   Epilogue: acc * g, stored as f32 pairs or rounded to bf16 pairs.
 // Rows past M (N) are clamped to the last row on load: they feed only D
 // rows (columns) that are not stored. K values past K (the last step when
@@ -24,7 +30,7 @@
 // NaN scales (E4M3 0x7F / 0xFF, UE8M0 0xFF).
 //
 // Like ScaledMmaKernel.cpp the kernel is MLIR text; the unrolled parts (the
-// 16 MMAs per k16, the stores) are generated below.
+// MMAs per k16, the decode, the stores) are generated below.
 //
 //===----------------------------------------------------------------------===//
 
@@ -32,18 +38,26 @@
 #include "KernelTemplate.h"
 
 #include <map>
+#include <vector>
 
 namespace mlir::fp4::hopper {
 
 namespace {
-constexpr int64_t kTileM = 128, kTileN = 128, kTileK = 64;
+constexpr int64_t kTileN = 128, kTileK = 64;
 constexpr int64_t kThreads = 256;
 /// One bf16 tile row: 64 values + 16 bytes of padding.
 constexpr int64_t kRowBytes = 2 * kTileK + 16;
-constexpr int64_t kTileBytes = kTileM * kRowBytes;
-/// A stage holds the A tile, then the B tile.
-constexpr int64_t kStageBytes = 2 * kTileBytes;
-constexpr int64_t kSharedBytes = 2 * kStageBytes;
+/// The rows a K step's staging covers (2 threads per row).
+constexpr int64_t kStageRows = kThreads / 2;
+
+/// The CTA's rows of A (unsupported values fall back to 128).
+int64_t tileRows(const ScaledMmaConfig &c) {
+  return c.tileM == 256 ? 256 : 128;
+}
+/// A stage holds the A tile (tileRows rows), then the B tile (128 rows).
+int64_t stageBytes(const ScaledMmaConfig &c) {
+  return (tileRows(c) + kTileN) * kRowBytes;
+}
 
 int64_t ceilDiv(int64_t a, int64_t b) { return (a + b - 1) / b; }
 } // namespace
@@ -52,13 +66,17 @@ std::string ScaledMmaConfig::kernelName() const {
   return std::string("scaled_mma_sm90_") + (nvfp4 ? "nvfp4_" : "mxfp4_") +
          std::to_string(m) + "x" + std::to_string(n) + "x" + std::to_string(k) +
          (tcgen05Layout ? "_tcgen05" : "_rowmajor") +
-         (bf16Result ? "_bf16" : "_f32");
+         (bf16Result ? "_bf16" : "_f32") +
+         (tileRows(*this) == 256 ? "" : "_m128") +
+         (interleaveDecode && tileRows(*this) == 256 ? "" : "_seq");
 }
 
-int64_t ScaledMmaConfig::gridX() const { return ceilDiv(m, kTileM); }
+int64_t ScaledMmaConfig::gridX() const { return ceilDiv(m, tileRows(*this)); }
 int64_t ScaledMmaConfig::gridY() const { return ceilDiv(n, kTileN); }
 int64_t ScaledMmaConfig::threads() const { return kThreads; }
-int64_t ScaledMmaConfig::dynamicSharedBytes() const { return kSharedBytes; }
+int64_t ScaledMmaConfig::dynamicSharedBytes() const {
+  return 2 * stageBytes(*this);
+}
 
 namespace {
 // Placeholders are written ${NAME}.
@@ -76,6 +94,8 @@ const char *const kTemplate = R"MLIR(
     %c16 = arith.constant 16 : index
     %c32 = arith.constant 32 : index
     %c128 = arith.constant 128 : index
+    %cTM = arith.constant ${TILE_M} : index
+    %cWN = arith.constant ${WARPS_N} : index
     %steps = arith.constant ${STEPS} : index
     %lastStep = arith.constant ${LAST_STEP} : index
     %kTotal = arith.constant ${K} : index
@@ -89,9 +109,9 @@ const char *const kTemplate = R"MLIR(
     %by = gpu.block_id y
     %warp = arith.divui %tid, %c32 : index
     %lane = arith.remui %tid, %c32 : index
-    %warpM = arith.divui %warp, %c4 : index
-    %warpN = arith.remui %warp, %c4 : index
-    %m0 = arith.muli %bx, %c128 : index
+    %warpM = arith.divui %warp, %cWN : index
+    %warpN = arith.remui %warp, %cWN : index
+    %m0 = arith.muli %bx, %cTM : index
     %n0 = arith.muli %by, %c128 : index
 
     // Decode constants. E2M1 magnitude m (0..7) -> bf16: the prmt tables
@@ -99,17 +119,18 @@ const char *const kTemplate = R"MLIR(
     %i4 = arith.constant 4 : i32
     %i16 = arith.constant 16 : i32
     %magMask = arith.constant 0x77777777 : i32
-    %signMask = arith.constant 0x80008000 : i32
+    %signMask = arith.constant 0x80808080 : i32
     %hiT0 = arith.constant 0x3F3F3F00 : i32
     %hiT1 = arith.constant 0x40404040 : i32
     %loT0 = arith.constant 0xC0800000 : i32
     %loT1 = arith.constant 0xC0804000 : i32
     %ilv0 = arith.constant 0x5140 : i32
     %ilv1 = arith.constant 0x7362 : i32
-    %sgn0 = arith.constant 0xC080 : i32
-    %sgn1 = arith.constant 0xD090 : i32
-    %sgn2 = arith.constant 0xE0A0 : i32
-    %sgn3 = arith.constant 0xF0B0 : i32
+    // Sign replication: byte i of the result is all ones when the sign of
+    // value i (4 + i) of the word is set (bits 4i + 3: byte i / 2 of w << 4
+    // for even i, of w for odd i).
+    %sgnLo = arith.constant 0xD9C8 : i32
+    %sgnHi = arith.constant 0xFBEA : i32
     %zero4 = arith.constant dense<0> : vector<4xi32>
     %stageBytes = arith.constant ${STAGE_BYTES} : i32
     %zacc = llvm.mlir.zero : !llvm.struct<(f32, f32, f32, f32)>
@@ -129,26 +150,19 @@ const char *const kTemplate = R"MLIR(
     %sbPtr = llvm.inttoptr %sbI : i64 to !llvm.ptr<1>
     %smem = llvm.mlir.addressof @${NAME}_smem : !llvm.ptr<3>
 
-    // Staging: thread t copies row t / 2 (clamped to the matrix), K half
-    // t % 2 of each tile into shared byte offset row * ${ROW_BYTES} + half * 64.
+    // Staging: thread t copies row t / 2 (+ 128 for the second A chunk of
+    // a 256-row tile; clamped to the matrix), K half t % 2 of each tile
+    // into shared byte offset row * ${ROW_BYTES} + half * 64.
     %srow = arith.divui %tid, %c2 : index
     %half = arith.remui %tid, %c2 : index
-    %aRowU = arith.addi %m0, %srow : index
-    %aRow = arith.minui %aRowU, %mLast : index
-    %bRowU = arith.addi %n0, %srow : index
-    %bRow = arith.minui %bRowU, %nLast : index
-    %aRowOff = arith.muli %aRow, %rowBytes : index
-    %bRowOff = arith.muli %bRow, %rowBytes : index
-    %aSRow = affine.apply ${SROW_MAP}(%aRow)
-    %bSRow = affine.apply ${SROW_MAP}(%bRow)
-    %stIdx = affine.apply affine_map<(r, h) -> (r * ${ROW_BYTES} + h * 64)>(%srow, %half)
+${STAGING}    %stIdx = affine.apply affine_map<(r, h) -> (r * ${ROW_BYTES} + h * 64)>(%srow, %half)
     %stOff = arith.index_cast %stIdx : index to i32
 
     // ldmatrix.x4 row addresses. A (16 x 16 at rows r, k): lane l gives row
     // r + l % 16, column k + 8 * (l / 16). B (two n8 tiles at rows n, k):
     // row n + 8 * (l / 16) + l % 8, column k + 8 * ((l / 8) % 2).
     %aLdIdx = affine.apply affine_map<(w, l) -> ((w * 64 + l mod 16) * ${ROW_BYTES} + (l floordiv 16) * 16)>(%warpM, %lane)
-    %bLdIdx = affine.apply affine_map<(w, l) -> (${TILE_BYTES} + (w * 32 + (l floordiv 16) * 8 + l mod 8) * ${ROW_BYTES} + ((l floordiv 8) mod 2) * 16)>(%warpN, %lane)
+    %bLdIdx = affine.apply affine_map<(w, l) -> (${TILE_BYTES} + (w * ${WN} + (l floordiv 16) * 8 + l mod 8) * ${ROW_BYTES} + ((l floordiv 8) mod 2) * 16)>(%warpN, %lane)
     %aLd = arith.index_cast %aLdIdx : index to i32
     %bLd = arith.index_cast %bLdIdx : index to i32
 
@@ -157,7 +171,7 @@ const char *const kTemplate = R"MLIR(
 ${PROLOGUE}
     gpu.barrier
 
-    %acc:16 = scf.for %s = %c0 to %steps step %c1 iter_args(${ITER_ARGS}) -> (${ACC_TYPES}) {
+    %acc:${NACC} = scf.for %s = %c0 to %steps step %c1 iter_args(${ITER_ARGS}) -> (${ACC_TYPES}) {
       // Step s + 1 (the last step again at the end) into registers.
       %sn = arith.addi %s, %c1 : index
       %sNext = arith.minui %sn, %lastStep : index
@@ -166,9 +180,9 @@ ${LOADS}
       %parI = arith.index_cast %par : index to i32
       %cur = arith.muli %parI, %stageBytes : i32
       %nxt = arith.subi %stageBytes, %cur : i32
+      // The MMAs of step s; step s + 1 is decoded into the other stage (no
+      // one reads it this step) between or after them.
 ${COMPUTE}
-      // Decode step s + 1 into the other stage (no one reads it this step).
-${DECODE}
       gpu.barrier
       scf.yield ${YIELD}
     }
@@ -178,7 +192,7 @@ ${DECODE}
     %grp = arith.divui %lane, %c4 : index
     %tig = arith.remui %lane, %c4 : index
     %eRow = affine.apply affine_map<(m, w, q) -> (m + w * 64 + q)>(%m0, %warpM, %grp)
-    %eCol = affine.apply affine_map<(n, w, t) -> (n + w * 32 + t * 2)>(%n0, %warpN, %tig)
+    %eCol = affine.apply affine_map<(n, w, t) -> (n + w * ${WN} + t * 2)>(%n0, %warpN, %tig)
     %eIdx = affine.apply affine_map<(r, c) -> (r * ${N} + c)>(%eRow, %eCol)
     %eI = arith.index_cast %eIdx : index to i64
     %outIdx = memref.extract_aligned_pointer_as_index %out : memref<${M}x${N}x${OUT}> -> index
@@ -195,7 +209,7 @@ ${EPILOGUE}
 const char *const kLoadChunk16 = R"MLIR(
       %${X}o${T} = affine.apply affine_map<(r, k) -> (r + k floordiv 2)>(%${X}RowOff, %${KC}${T})
       %${X}oI${T} = arith.index_cast %${X}o${T} : index to i64
-      %${X}gp${T} = llvm.getelementptr %${X}Ptr[%${X}oI${T}] : (!llvm.ptr<1>, i64) -> !llvm.ptr<1>, i8
+      %${X}gp${T} = llvm.getelementptr %${P}Ptr[%${X}oI${T}] : (!llvm.ptr<1>, i64) -> !llvm.ptr<1>, i8
       %${X}v${T} = llvm.load %${X}gp${T} invariant {alignment = 16 : i64} : !llvm.ptr<1> -> vector<4xi32>)MLIR";
 
 /// K % 32 == 16 (NVFP4): rows are 8-byte aligned; two 8-byte loads, each
@@ -208,8 +222,8 @@ const char *const kLoadChunk8x2 = R"MLIR(
       %${X}oH${T} = affine.apply affine_map<(r, k) -> (r + k floordiv 2)>(%${X}RowOff, %${X}kHiC${T})
       %${X}oLI${T} = arith.index_cast %${X}oL${T} : index to i64
       %${X}oHI${T} = arith.index_cast %${X}oH${T} : index to i64
-      %${X}gL${T} = llvm.getelementptr %${X}Ptr[%${X}oLI${T}] : (!llvm.ptr<1>, i64) -> !llvm.ptr<1>, i8
-      %${X}gH${T} = llvm.getelementptr %${X}Ptr[%${X}oHI${T}] : (!llvm.ptr<1>, i64) -> !llvm.ptr<1>, i8
+      %${X}gL${T} = llvm.getelementptr %${P}Ptr[%${X}oLI${T}] : (!llvm.ptr<1>, i64) -> !llvm.ptr<1>, i8
+      %${X}gH${T} = llvm.getelementptr %${P}Ptr[%${X}oHI${T}] : (!llvm.ptr<1>, i64) -> !llvm.ptr<1>, i8
       %${X}vL${T} = llvm.load %${X}gL${T} invariant {alignment = 8 : i64} : !llvm.ptr<1> -> vector<2xi32>
       %${X}vH${T} = llvm.load %${X}gH${T} invariant {alignment = 8 : i64} : !llvm.ptr<1> -> vector<2xi32>
       %${X}v${T} = vector.shuffle %${X}vL${T}, %${X}vH${T} [0, 1, 2, 3] : vector<2xi32>, vector<2xi32>)MLIR";
@@ -218,28 +232,27 @@ const char *const kLoadChunk8x2 = R"MLIR(
 const char *const kLoadScale = R"MLIR(
       %${X}so${J}${T} = affine.apply ${SCOL_MAP}(%${X}SRow, %j${J}${T})
       %${X}soI${J}${T} = arith.index_cast %${X}so${J}${T} : index to i64
-      %${X}sp${J}${T} = llvm.getelementptr %s${X}Ptr[%${X}soI${J}${T}] : (!llvm.ptr<1>, i64) -> !llvm.ptr<1>, i8
+      %${X}sp${J}${T} = llvm.getelementptr %s${P}Ptr[%${X}soI${J}${T}] : (!llvm.ptr<1>, i64) -> !llvm.ptr<1>, i8
       %${X}sb${J}${T} = llvm.load %${X}sp${J}${T} invariant : !llvm.ptr<1> -> i8)MLIR";
 
-/// E4M3 byte -> bf16 (exact): normal numbers rebias the exponent (+120),
-/// subnormals m * 2^-9 go through f32; 0x7F / 0xFF are NaN.
-const char *const kDecodeE4M3 = R"MLIR(
-      %${X}x${J}${T} = arith.extui %${X}sb${J}${T} : i8 to i32
-      %${X}mag${J}${T} = arith.andi %${X}x${J}${T}, %c127i : i32
-      %${X}sh${J}${T} = arith.shli %${X}mag${J}${T}, %i4 : i32
-      %${X}nrm${J}${T} = arith.addi %${X}sh${J}${T}, %e4m3Bias : i32
-      %${X}mnt${J}${T} = arith.andi %${X}x${J}${T}, %c7i : i32
-      %${X}mf${J}${T} = arith.uitofp %${X}mnt${J}${T} : i32 to f32
-      %${X}sf${J}${T} = arith.mulf %${X}mf${J}${T}, %twoM9 : f32
-      %${X}sfb${J}${T} = arith.bitcast %${X}sf${J}${T} : f32 to i32
-      %${X}sub${J}${T} = arith.shrui %${X}sfb${J}${T}, %i16 : i32
-      %${X}isSub${J}${T} = arith.cmpi ult, %${X}mag${J}${T}, %c8i : i32
-      %${X}isNaN${J}${T} = arith.cmpi eq, %${X}mag${J}${T}, %c127i : i32
-      %${X}fin${J}${T} = arith.select %${X}isSub${J}${T}, %${X}sub${J}${T}, %${X}nrm${J}${T} : i32
-      %${X}abs${J}${T} = arith.select %${X}isNaN${J}${T}, %bf16NaN, %${X}fin${J}${T} : i32
-      %${X}sgb${J}${T} = arith.andi %${X}x${J}${T}, %c128i : i32
-      %${X}sg${J}${T} = arith.shli %${X}sgb${J}${T}, %c8i : i32
-      %${X}bits${J}${T} = arith.ori %${X}abs${J}${T}, %${X}sg${J}${T} : i32)MLIR";
+/// The chunk's two E4M3 bytes -> bf16 %${X}bf0${T}, %${X}bf1${T} (exact):
+/// cvt.rn.f16x2.e4m3x2 (E4M3 values, NaN included, are f16 normals, zeros
+/// or NaN), then f16 -> f32, whose high halves are the bf16 values (at most
+/// 4 significant bits; NaN stays NaN).
+const char *const kDecodeE4M3Pair = R"MLIR(
+      %${X}x0${T} = arith.extui %${X}sb0${T} : i8 to i16
+      %${X}x1${T} = arith.extui %${X}sb1${T} : i8 to i16
+      %${X}x1s${T} = arith.shli %${X}x1${T}, %c8s : i16
+      %${X}xp${T} = arith.ori %${X}x0${T}, %${X}x1s${T} : i16
+      %${X}h2${T} = llvm.call_intrinsic "llvm.nvvm.e4m3x2.to.f16x2.rn"(%${X}xp${T}) : (i16) -> vector<2xf16>
+      %${X}f2${T} = arith.extf %${X}h2${T} : vector<2xf16> to vector<2xf32>
+      %${X}f2i${T} = llvm.bitcast %${X}f2${T} : vector<2xf32> to vector<2xi32>
+      %${X}f0i${T} = vector.extract %${X}f2i${T}[0] : i32 from vector<2xi32>
+      %${X}f1i${T} = vector.extract %${X}f2i${T}[1] : i32 from vector<2xi32>
+      %${X}sp${T} = nvvm.prmt #nvvm.permute_mode<default> %hiHalves, %${X}f0i${T}, %${X}f1i${T} : i32
+      %${X}spv${T} = llvm.bitcast %${X}sp${T} : i32 to vector<2xbf16>
+      %${X}bf0${T} = vector.extract %${X}spv${T}[0] : bf16 from vector<2xbf16>
+      %${X}bf1${T} = vector.extract %${X}spv${T}[1] : bf16 from vector<2xbf16>)MLIR";
 
 /// UE8M0 byte e -> bf16 2^(e - 127): exponent field e; e = 0 is the
 /// subnormal 2^-127; 0xFF is NaN.
@@ -251,17 +264,21 @@ const char *const kDecodeUE8M0 = R"MLIR(
       %${X}fin${J}${T} = arith.select %${X}isZ${J}${T}, %bf16Min, %${X}nrm${J}${T} : i32
       %${X}bits${J}${T} = arith.select %${X}isNaN${J}${T}, %bf16NaN, %${X}fin${J}${T} : i32)MLIR";
 
+/// The scale bits as bf16.
+const char *const kScaleBits = R"MLIR(
+      %${X}b16${J}${T} = arith.trunci %${X}bits${J}${T} : i32 to i16
+      %${X}bf${J}${T} = arith.bitcast %${X}b16${J}${T} : i16 to bf16)MLIR";
+
 /// The scale as a vector<8xbf16> splat.
 const char *const kSplatScale = R"MLIR(
-      %${X}b16${J}${T} = arith.trunci %${X}bits${J}${T} : i32 to i16
-      %${X}bf${J}${T} = arith.bitcast %${X}b16${J}${T} : i16 to bf16
       %${X}sc${J}${T} = vector.broadcast %${X}bf${J}${T} : bf16 to vector<8xbf16>)MLIR";
 
 /// Word ${W} of the chunk (8 E2M1 values, nibble i = value 8W + i) ->
-/// 4 bf16x2 words (byte i -> word i): magnitudes by prmt table lookups
-/// (nibble selectors, high and low bytes, then interleaved), signs by prmt
-/// sign replication (nibble bit 3 -> bit 15, bit 7 -> bit 31). Then times
-/// the scale, zeroed past K, stored to shared memory.
+/// 4 bf16x2 words (byte i -> word i): the high and the low bytes of the
+/// magnitudes by prmt table lookups (nibble selectors), the signs into the
+/// high bytes (a prmt sign replication puts nibble bit 3 of value i into all
+/// of byte i, one lop3 keeps its bit 7), then the bytes interleaved into
+/// bf16 pairs. Then times the scale, zeroed past K, stored to shared memory.
 const char *const kDecodeWord = R"MLIR(
       %${X}w${W}${T} = vector.extract %${X}v${T}[${W}] : i32 from vector<4xi32>
       %${X}m${W}${T} = arith.andi %${X}w${W}${T}, %magMask : i32
@@ -271,22 +288,16 @@ const char *const kDecodeWord = R"MLIR(
       %${X}l0${W}${T} = nvvm.prmt #nvvm.permute_mode<default> %${X}m${W}${T}, %loT0, %loT1 : i32
       %${X}h1${W}${T} = nvvm.prmt #nvvm.permute_mode<default> %${X}mh${W}${T}, %hiT0, %hiT1 : i32
       %${X}l1${W}${T} = nvvm.prmt #nvvm.permute_mode<default> %${X}mh${W}${T}, %loT0, %loT1 : i32
-      %${X}u0${W}${T} = nvvm.prmt #nvvm.permute_mode<default> %ilv0, %${X}l0${W}${T}, %${X}h0${W}${T} : i32
-      %${X}u1${W}${T} = nvvm.prmt #nvvm.permute_mode<default> %ilv1, %${X}l0${W}${T}, %${X}h0${W}${T} : i32
-      %${X}u2${W}${T} = nvvm.prmt #nvvm.permute_mode<default> %ilv0, %${X}l1${W}${T}, %${X}h1${W}${T} : i32
-      %${X}u3${W}${T} = nvvm.prmt #nvvm.permute_mode<default> %ilv1, %${X}l1${W}${T}, %${X}h1${W}${T} : i32
-      %${X}g0${W}${T} = nvvm.prmt #nvvm.permute_mode<default> %sgn0, %${X}s4${W}${T}, %${X}w${W}${T} : i32
-      %${X}g1${W}${T} = nvvm.prmt #nvvm.permute_mode<default> %sgn1, %${X}s4${W}${T}, %${X}w${W}${T} : i32
-      %${X}g2${W}${T} = nvvm.prmt #nvvm.permute_mode<default> %sgn2, %${X}s4${W}${T}, %${X}w${W}${T} : i32
-      %${X}g3${W}${T} = nvvm.prmt #nvvm.permute_mode<default> %sgn3, %${X}s4${W}${T}, %${X}w${W}${T} : i32
+      %${X}g0${W}${T} = nvvm.prmt #nvvm.permute_mode<default> %sgnLo, %${X}s4${W}${T}, %${X}w${W}${T} : i32
+      %${X}g1${W}${T} = nvvm.prmt #nvvm.permute_mode<default> %sgnHi, %${X}s4${W}${T}, %${X}w${W}${T} : i32
       %${X}q0${W}${T} = arith.andi %${X}g0${W}${T}, %signMask : i32
       %${X}q1${W}${T} = arith.andi %${X}g1${W}${T}, %signMask : i32
-      %${X}q2${W}${T} = arith.andi %${X}g2${W}${T}, %signMask : i32
-      %${X}q3${W}${T} = arith.andi %${X}g3${W}${T}, %signMask : i32
-      %${X}e0${W}${T} = arith.ori %${X}u0${W}${T}, %${X}q0${W}${T} : i32
-      %${X}e1${W}${T} = arith.ori %${X}u1${W}${T}, %${X}q1${W}${T} : i32
-      %${X}e2${W}${T} = arith.ori %${X}u2${W}${T}, %${X}q2${W}${T} : i32
-      %${X}e3${W}${T} = arith.ori %${X}u3${W}${T}, %${X}q3${W}${T} : i32
+      %${X}k0${W}${T} = arith.ori %${X}h0${W}${T}, %${X}q0${W}${T} : i32
+      %${X}k1${W}${T} = arith.ori %${X}h1${W}${T}, %${X}q1${W}${T} : i32
+      %${X}e0${W}${T} = nvvm.prmt #nvvm.permute_mode<default> %ilv0, %${X}l0${W}${T}, %${X}k0${W}${T} : i32
+      %${X}e1${W}${T} = nvvm.prmt #nvvm.permute_mode<default> %ilv1, %${X}l0${W}${T}, %${X}k0${W}${T} : i32
+      %${X}e2${W}${T} = nvvm.prmt #nvvm.permute_mode<default> %ilv0, %${X}l1${W}${T}, %${X}k1${W}${T} : i32
+      %${X}e3${W}${T} = nvvm.prmt #nvvm.permute_mode<default> %ilv1, %${X}l1${W}${T}, %${X}k1${W}${T} : i32
       %${X}ev${W}${T} = vector.from_elements %${X}e0${W}${T}, %${X}e1${W}${T}, %${X}e2${W}${T}, %${X}e3${W}${T} : vector<4xi32>
       %${X}eb${W}${T} = llvm.bitcast %${X}ev${W}${T} : vector<4xi32> to vector<8xbf16>
       %${X}pb${W}${T} = arith.mulf %${X}eb${W}${T}, %${X}sc${SJ}${T} : vector<8xbf16>
@@ -299,14 +310,11 @@ ${MASK}      %${X}do${W}${T} = arith.addi %${DST}, %${X}dOff${W} : i32
 const char *const kDecodeConstants = R"MLIR(
     %c0i = arith.constant 0 : i32
     %c7i = arith.constant 7 : i32
-    %c8i = arith.constant 8 : i32
-    %c127i = arith.constant 127 : i32
-    %c128i = arith.constant 128 : i32
     %c255i = arith.constant 255 : i32
-    %e4m3Bias = arith.constant 0x3C00 : i32
     %bf16NaN = arith.constant 0x7FC0 : i32
     %bf16Min = arith.constant 0x40 : i32
-    %twoM9 = arith.constant 0.001953125 : f32)MLIR";
+    %c8s = arith.constant 8 : i16
+    %hiHalves = arith.constant 0x7632 : i32)MLIR";
 
 using Values = std::map<std::string, std::string>;
 
@@ -315,7 +323,44 @@ class KernelWriter {
 public:
   explicit KernelWriter(const ScaledMmaConfig &c)
       : c(c), blockSize(c.nvfp4 ? 16 : 32), kTail(c.k % kTileK != 0),
-        split8(c.k % 32 != 0) {}
+        split8(c.k % 32 != 0), tm(tileRows(c)),
+        warpsN(kThreads / 32 / (tm / 64)), nt(kTileN / warpsN / 8),
+        // At 128 registers (two CTAs per SM) the 128-row tile spills with
+        // the decode between the MMAs in some shapes.
+        interleave(c.interleaveDecode && tm == 256) {
+    // A thread stages tm / 128 chunks of A and one of B per K step.
+    for (int64_t i = 0; i < tm / kStageRows; ++i)
+      chunks.push_back({"a" + std::to_string(i), "a", i * kStageRows,
+                        i * kStageRows * kRowBytes});
+    chunks.push_back({"b0", "b", 0, tm * kRowBytes});
+  }
+
+  int64_t tileM() const { return tm; }
+  int64_t warpsAlongN() const { return warpsN; }
+  /// Columns of a warp's tile.
+  int64_t warpCols() const { return 8 * nt; }
+  /// Accumulator tiles (m16n8) per thread.
+  int numAcc() const { return static_cast<int>(4 * nt); }
+
+  /// Rows, row offsets and scale row offsets of the thread's chunks.
+  std::string staging() const {
+    std::string out;
+    for (const Chunk &ch : chunks) {
+      Values v = {{"X", ch.x},
+                  {"ROW0", ch.p == "a" ? "%m0" : "%n0"},
+                  {"LAST", ch.p == "a" ? "%mLast" : "%nLast"},
+                  {"ADD", std::to_string(ch.rowAdd)},
+                  {"SROW_MAP", scaleRowMap()}};
+      out += substitute(
+          "    %${X}RowU = affine.apply affine_map<(r, t) -> (r + t + "
+          "${ADD})>(${ROW0}, %srow)\n"
+          "    %${X}Row = arith.minui %${X}RowU, ${LAST} : index\n"
+          "    %${X}RowOff = arith.muli %${X}Row, %rowBytes : index\n"
+          "    %${X}SRow = affine.apply ${SROW_MAP}(%${X}Row)\n",
+          v);
+    }
+    return out;
+  }
 
   /// Loads of step %S (chunk, scales); SSA names end in T.
   std::string loads(const std::string &s, const std::string &t) const {
@@ -338,8 +383,12 @@ public:
       out += "\n      %jU1" + t + " = arith.addi %jU0" + t + ", %c1 : index";
       out += "\n      %j1" + t + " = arith.minui %jU1" + t + ", %jLast : index";
     }
-    for (const char *x : {"a", "b"}) {
-      Values v = {{"X", x}, {"T", t}, {"KC", kc}, {"SCOL_MAP", scaleColMap()}};
+    for (const Chunk &ch : chunks) {
+      Values v = {{"X", ch.x},
+                  {"P", ch.p},
+                  {"T", t},
+                  {"KC", kc},
+                  {"SCOL_MAP", scaleColMap()}};
       out += substitute(split8 ? kLoadChunk8x2 : kLoadChunk16, v);
       for (int j = 0; j < numScales(); ++j) {
         v["J"] = std::to_string(j);
@@ -358,16 +407,26 @@ public:
     return out + "\n";
   }
 
-  /// Decodes the loads named T into the stage at shared offset %DST.
-  std::string decode(const std::string &t, const std::string &dst) const {
-    std::string out;
-    for (const char *x : {"a", "b"}) {
-      Values v = {{"X", x}, {"T", t}, {"DST", dst}};
+  /// Decodes the loads named T into the stage at shared offset %DST: per
+  /// chunk, the scales, then its four words (16-byte stores), each a piece.
+  std::vector<std::string> decode(const std::string &t,
+                                  const std::string &dst) const {
+    std::vector<std::string> pieces;
+    for (const Chunk &ch : chunks) {
+      Values v = {{"X", ch.x}, {"T", t}, {"DST", dst}};
+      std::string out;
+      if (c.nvfp4) {
+        out += substitute(kDecodeE4M3Pair, v);
+      } else {
+        v["J"] = "0";
+        out += substitute(kDecodeUE8M0, v);
+        out += substitute(kScaleBits, v);
+      }
       for (int j = 0; j < numScales(); ++j) {
         v["J"] = std::to_string(j);
-        out += substitute(c.nvfp4 ? kDecodeE4M3 : kDecodeUE8M0, v);
         out += substitute(kSplatScale, v);
       }
+      pieces.push_back(out + "\n");
       for (int w = 0; w < 4; ++w) {
         // Words 0, 1 hold values 0..15 of the chunk, words 2, 3 16..31.
         v["W"] = std::to_string(w);
@@ -381,35 +440,50 @@ public:
                   : "";
         v["STORED"] =
             substitute(kTail ? "%${X}st${W}${T}" : "%${X}pi${W}${T}", v);
-        out += substitute(kDecodeWord, v);
+        pieces.push_back(substitute(kDecodeWord, v) + "\n");
       }
     }
-    return out + "\n";
+    return pieces;
   }
 
   /// Shared offsets of a thread's four 16-byte stores, per operand.
   std::string storeOffsets() const {
     std::string out;
-    for (int op = 0; op < 2; ++op)
+    for (const Chunk &ch : chunks)
       for (int w = 0; w < 4; ++w) {
-        std::string name =
-            std::string(op ? "%b" : "%a") + "dOff" + std::to_string(w);
+        std::string name = "%" + ch.x + "dOff" + std::to_string(w);
         out += "    " + name + "C = arith.constant " +
-               std::to_string(op * kTileBytes + 16 * w) + " : i32\n    " +
-               name + " = arith.addi %stOff, " + name + "C : i32\n";
+               std::to_string(ch.smemOff + 16 * w) + " : i32\n    " + name +
+               " = arith.addi %stOff, " + name + "C : i32\n";
       }
     return out;
   }
 
   /// The MMAs of one stage (at shared offset %cur): 4 k16 steps of 4 A and
-  /// 2 B ldmatrix.x4 and 16 mma.sync. `yield` gets the scf.yield operands.
-  std::string compute(std::string &yield) const {
+  /// nt / 2 B ldmatrix.x4 and 4 * nt mma.sync, with the `decode` pieces
+  /// (the next step's staging) after the MMAs or spread between them.
+  /// `yield` gets the scf.yield operands.
+  std::string compute(std::string &yield,
+                      const std::vector<std::string> &decode) const {
     std::string out;
-    std::string accIn[16];
-    for (int i = 0; i < 16; ++i)
+    const int na = numAcc();
+    std::vector<std::string> accIn(na);
+    for (int i = 0; i < na; ++i)
       accIn[i] = "%acc" + std::to_string(i);
     const std::string frag = "!llvm.struct<(i32, i32, i32, i32)>";
     const std::string accT = "!llvm.struct<(f32, f32, f32, f32)>";
+    // Interleaved: the pieces go after the MMA groups (one m16 row of a
+    // k16) of k16 steps 1..3, evenly; k16 step 0 leaves the next step's
+    // global loads time to arrive.
+    const int firstSlot = 4, numSlots = 16 - firstSlot;
+    size_t nextPiece = 0;
+    auto emitPieces = [&](int slot) {
+      if (!interleave || slot < firstSlot)
+        return;
+      size_t until = decode.size() * (slot - firstSlot + 1) / numSlots;
+      for (; nextPiece < until; ++nextPiece)
+        out += decode[nextPiece];
+    };
     for (int kk = 0; kk < 4; ++kk) {
       std::string K = std::to_string(kk);
       auto ldmatrix = [&](const std::string &name, const char *base,
@@ -434,16 +508,16 @@ public:
       for (int mt = 0; mt < 4; ++mt)
         ldmatrix("%fa" + K + "_" + std::to_string(mt), "%aLd",
                  mt * 16 * kRowBytes + kk * 32);
-      for (int np = 0; np < 2; ++np)
+      for (int np = 0; np < nt / 2; ++np)
         ldmatrix("%fb" + K + "_" + std::to_string(np), "%bLd",
                  np * 16 * kRowBytes + kk * 32);
-      for (int mt = 0; mt < 4; ++mt)
-        for (int nt = 0; nt < 4; ++nt) {
-          int i = mt * 4 + nt;
+      for (int mt = 0; mt < 4; ++mt) {
+        for (int n = 0; n < nt; ++n) {
+          int i = mt * nt + n;
           std::string a = "%fa" + K + "_" + std::to_string(mt);
-          std::string b = "%fb" + K + "_" + std::to_string(nt / 2);
-          std::string b0 = b + "r" + std::to_string(2 * (nt % 2));
-          std::string b1 = b + "r" + std::to_string(2 * (nt % 2) + 1);
+          std::string b = "%fb" + K + "_" + std::to_string(n / 2);
+          std::string b0 = b + "r" + std::to_string(2 * (n % 2));
+          std::string b1 = b + "r" + std::to_string(2 * (n % 2) + 1);
           std::string d = "%d" + K + "_" + std::to_string(i);
           for (int r = 0; r < 4; ++r)
             out += "      " + d + "c" + std::to_string(r) +
@@ -460,23 +534,27 @@ public:
                  accT + "\n";
           accIn[i] = d;
         }
+        emitPieces(kk * 4 + mt);
+      }
     }
+    for (; nextPiece < decode.size(); ++nextPiece)
+      out += decode[nextPiece];
     yield.clear();
-    for (int i = 0; i < 16; ++i)
+    for (int i = 0; i < na; ++i)
       yield += (i ? ", " : "") + accIn[i];
     yield += " : ";
-    for (int i = 0; i < 16; ++i)
+    for (int i = 0; i < na; ++i)
       yield += (i ? ", " : "") + accT;
     return out;
   }
 
-  /// Stores of the 16 accumulator tiles: acc * g, rows and columns past
+  /// Stores of the accumulator tiles: acc * g, rows and columns past
   /// the matrix skipped.
   std::string epilogue() const {
     const std::string accT = "!llvm.struct<(f32, f32, f32, f32)>";
     const std::string ty = c.bf16Result ? "bf16" : "f32";
     const int64_t bytes = c.bf16Result ? 2 : 4;
-    const bool rowGuard = c.m % kTileM != 0, colGuard = c.n % kTileN != 0;
+    const bool rowGuard = c.m % tm != 0, colGuard = c.n % kTileN != 0;
     const bool pairs = c.n % 2 == 0;
     std::string out;
     for (int mt = 0; mt < 4; ++mt)
@@ -489,8 +567,8 @@ public:
           out += "    %rok" + R + " = arith.cmpi ult, %eRow, %rl" + R +
                  " : index\n";
         }
-        for (int nt = 0; nt < 4; ++nt) {
-          int i = mt * 4 + nt;
+        for (int nt = 0; nt < this->nt; ++nt) {
+          int i = static_cast<int>(mt * this->nt + nt);
           std::string P = R + "_" + std::to_string(nt);
           std::string v0 = "%v0_" + P, v1 = "%v1_" + P;
           out += "    %x0_" + P + " = llvm.extractvalue %acc#" +
@@ -583,9 +661,19 @@ public:
   }
 
 private:
+  /// One 32-value staging chunk of a thread: SSA prefix x, operand p ("a"
+  /// or "b"), row offset within the tile, shared offset of its row 0.
+  struct Chunk {
+    std::string x, p;
+    int64_t rowAdd, smemOff;
+  };
+
   const ScaledMmaConfig &c;
   int64_t blockSize;
   bool kTail, split8;
+  int64_t tm, warpsN, nt;
+  bool interleave;
+  std::vector<Chunk> chunks;
 };
 } // namespace
 
@@ -600,12 +688,13 @@ std::string scaledMmaKernelSource(const ScaledMmaConfig &c,
   }
   KernelWriter w(c);
   std::string prologue = std::string(kDecodeConstants) + "\n" +
-                         w.storeOffsets() + w.loads("c0", "p") +
-                         w.decode("p", "stage0");
+                         w.storeOffsets() + w.loads("c0", "p");
+  for (const std::string &piece : w.decode("p", "stage0"))
+    prologue += piece;
   std::string yield;
-  std::string compute = w.compute(yield);
+  std::string compute = w.compute(yield, w.decode("n", "nxt"));
   std::string iterArgs, accTypes;
-  for (int i = 0; i < 16; ++i) {
+  for (int i = 0; i < w.numAcc(); ++i) {
     iterArgs += (i ? ", %acc" : "%acc") + std::to_string(i) + " = %zacc";
     accTypes +=
         std::string(i ? ", " : "") + "!llvm.struct<(f32, f32, f32, f32)>";
@@ -636,15 +725,19 @@ std::string scaledMmaKernelSource(const ScaledMmaConfig &c,
       {"M_LAST", std::to_string(c.m - 1)},
       {"N_LAST", std::to_string(c.n - 1)},
       {"ROW_BYTES", std::to_string(kRowBytes)},
-      {"TILE_BYTES", std::to_string(kTileBytes)},
-      {"STAGE_BYTES", std::to_string(kStageBytes)},
+      {"TILE_BYTES", std::to_string(w.tileM() * kRowBytes)},
+      {"STAGE_BYTES", std::to_string(stageBytes(c))},
+      {"TILE_M", std::to_string(w.tileM())},
+      {"WARPS_N", std::to_string(w.warpsAlongN())},
+      {"WN", std::to_string(w.warpCols())},
+      {"NACC", std::to_string(w.numAcc())},
+      {"STAGING", w.staging()},
       {"SROW_MAP", w.scaleRowMap()},
       {"PROLOGUE", prologue},
       {"ITER_ARGS", iterArgs},
       {"ACC_TYPES", accTypes},
       {"LOADS", w.loads("sNext", "n")},
       {"COMPUTE", compute},
-      {"DECODE", w.decode("n", "nxt")},
       {"YIELD", yield},
       {"EPILOGUE", w.epilogue()},
   };

@@ -3,7 +3,8 @@
 // Part of fp4-mlir. The sm_90a kernel that nvfp4.scaled_matmul lowers to:
 // FP4 tiles are decoded (e2m1 x block scale) to bf16 in shared memory and
 // multiplied with mma.sync m16n8k16 bf16 (fp32 accumulation). One CTA of 256
-// threads per 128 x 128 output tile, K steps of 64, two shared-memory stages.
+// threads per 256 (or 128) x 128 output tile, K steps of 64, two
+// shared-memory stages.
 // Any M and N; K a multiple of the block size. Private to NVFP4ToNVVM.
 //
 //===----------------------------------------------------------------------===//
@@ -23,6 +24,12 @@ struct ScaledMmaConfig {
   bool bf16Result;    ///< f32 or bf16 stores.
   bool tcgen05Layout; ///< Scales in the tcgen05 128x4 layout (5-D), else
                       ///< row-major (rows x k / block size).
+  /// Rows of A per CTA: 256 (8 warps of 64 x 64, 1 CTA per SM) or 128 (8
+  /// warps of 64 x 32, 2 CTAs per SM; the first version of the kernel).
+  int64_t tileM = 256;
+  /// Decode step s + 1 between the MMAs of step s (else after them); for
+  /// tileM = 256 only (the 128-row tile keeps it after them).
+  bool interleaveDecode = true;
 
   /// A symbol name that identifies the instantiation.
   std::string kernelName() const;

@@ -29,9 +29,8 @@ namespace mlir::fp4::tcgen05 {
 
 std::string ScaledMmaConfig::kernelName() const {
   return std::string("scaled_mma_") + (nvfp4 ? "nvfp4_" : "mxfp4_") +
-         std::to_string(m) + "x" + std::to_string(n) + "x" +
-         std::to_string(k) + "_bn" + std::to_string(tileN) +
-         (bf16Result ? "_bf16" : "_f32");
+         std::to_string(m) + "x" + std::to_string(n) + "x" + std::to_string(k) +
+         "_bn" + std::to_string(tileN) + (bf16Result ? "_bf16" : "_f32");
 }
 
 namespace {
@@ -292,9 +291,10 @@ std::string scaledMmaKernelSource(const ScaledMmaConfig &c,
   for (int64_t atom = 0; atom <= bnAtoms; ++atom) {
     std::string id = std::to_string(atom);
     int64_t col = atom == 0 ? bn : bn + 4 * atom;
-    cpOps += "        %sfCol" + id + " = arith.constant " + std::to_string(col) +
-             " : i32\n        %sfT" + id + "I = arith.addi %taddr, %sfCol" +
-             id + " : i32\n        %sfT" + id + " = llvm.inttoptr %sfT" + id +
+    cpOps += "        %sfCol" + id + " = arith.constant " +
+             std::to_string(col) + " : i32\n        %sfT" + id +
+             "I = arith.addi %taddr, %sfCol" + id + " : i32\n        %sfT" +
+             id + " = llvm.inttoptr %sfT" + id +
              "I : i32 to !llvm.ptr<6>\n        %sfD" + id +
              "Off = arith.constant " + std::to_string(32 * atom) +
              " : i64\n        %sfD" + id + " = arith.addi %sfBase, %sfD" + id +
@@ -316,10 +316,10 @@ std::string scaledMmaKernelSource(const ScaledMmaConfig &c,
       {"KH", std::to_string(c.k / 2)},
       {"BN", std::to_string(bn)},
       {"SCALE", c.nvfp4 ? "f8E4M3FN" : "f8E8M0FNU"},
-      {"SA_SHAPE", std::to_string(c.m / 128) + "x" + std::to_string(atomCols) +
-                       "x32x4x4"},
-      {"SB_SHAPE", std::to_string(c.n / 128) + "x" + std::to_string(atomCols) +
-                       "x32x4x4"},
+      {"SA_SHAPE",
+       std::to_string(c.m / 128) + "x" + std::to_string(atomCols) + "x32x4x4"},
+      {"SB_SHAPE",
+       std::to_string(c.n / 128) + "x" + std::to_string(atomCols) + "x32x4x4"},
       {"OUT", c.bf16Result ? "bf16" : "f32"},
       {"STEPS", std::to_string(c.k / 64)},
       {"STEPS_PER_ATOM", c.nvfp4 ? "1" : "2"},

@@ -1,4 +1,5 @@
-//===- ScaledMmaKernel.h - The tcgen05 block-scaled matmul kernel -*- C++ -*-===//
+//===- ScaledMmaKernel.h - The tcgen05 block-scaled matmul kernel -*- C++
+//-*-===//
 //
 // Part of fp4-mlir. The sm_100a kernel that nvfp4.scaled_matmul lowers to:
 // one CTA of 128 threads per 128 x BN output tile, a K loop of one
@@ -16,10 +17,10 @@ namespace mlir::fp4::tcgen05 {
 
 /// One kernel instantiation (all sizes static).
 struct ScaledMmaConfig {
-  int64_t m, n, k;     ///< D is m x n; A is m x k, B is n x k (K-major).
-  int64_t tileN;       ///< BN: 128 or 256 (n % tileN == 0).
-  bool nvfp4;          ///< true: mxf4nvf4 + block16 (E4M3 scales); false: mxf4.
-  bool bf16Result;     ///< f32 or bf16 stores.
+  int64_t m, n, k; ///< D is m x n; A is m x k, B is n x k (K-major).
+  int64_t tileN;   ///< BN: 128 or 256 (n % tileN == 0).
+  bool nvfp4;      ///< true: mxf4nvf4 + block16 (E4M3 scales); false: mxf4.
+  bool bf16Result; ///< f32 or bf16 stores.
 
   /// A symbol name that identifies the instantiation.
   std::string kernelName() const;

@@ -45,8 +45,8 @@ bool encodeBlockScaledInstrDescriptor(const BlockScaledInstrDescriptor &f,
                                       uint32_t &descriptor,
                                       std::string &error) {
   if (f.m != 128)
-    return fail(error, "M must be 128 for cta_group::1, got " +
-                           std::to_string(f.m));
+    return fail(error,
+                "M must be 128 for cta_group::1, got " + std::to_string(f.m));
   if (f.n < 8 || f.n > 256 || f.n % 8 != 0)
     return fail(error, "N must be a multiple of 8 in [8, 256], got " +
                            std::to_string(f.n));

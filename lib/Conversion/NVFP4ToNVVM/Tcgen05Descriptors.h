@@ -82,8 +82,7 @@ inline constexpr uint32_t kE2M1TypeCode = 1;
 /// the rest reserved (0). Returns false and sets `error` for an illegal
 /// combination (shape, layout, scale type, scale-factor IDs).
 bool encodeBlockScaledInstrDescriptor(const BlockScaledInstrDescriptor &fields,
-                                      uint32_t &descriptor,
-                                      std::string &error);
+                                      uint32_t &descriptor, std::string &error);
 
 //===----------------------------------------------------------------------===//
 // Tensor memory addresses

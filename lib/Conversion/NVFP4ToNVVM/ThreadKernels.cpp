@@ -30,23 +30,41 @@ gpu::GPUFuncOp getOrCreateKernel(
   return func;
 }
 
-void forEachItem(ImplicitLocOpBuilder &b, int64_t items,
-                 function_ref<void(ImplicitLocOpBuilder &, Value)> body) {
+Value reduceItems(
+    ImplicitLocOpBuilder &b, int64_t items, Value init,
+    function_ref<Value(ImplicitLocOpBuilder &, Value, Value)> body) {
+  auto index = [&](int64_t v) {
+    return arith::ConstantIndexOp::create(b, v).getResult();
+  };
   Value tid = gpu::ThreadIdOp::create(b, gpu::Dimension::x);
   Value bid = gpu::BlockIdOp::create(b, gpu::Dimension::x);
-  Value gid = arith::AddIOp::create(
-      b,
-      arith::MulIOp::create(b, bid,
-                            arith::ConstantIndexOp::create(b, kThreads)),
-      tid);
-  Value active =
-      arith::CmpIOp::create(b, arith::CmpIPredicate::ult, gid,
-                            arith::ConstantIndexOp::create(b, items));
-  scf::IfOp::create(b, active, [&](OpBuilder &nested, Location loc) {
-    ImplicitLocOpBuilder ib(loc, nested);
-    body(ib, gid);
-    scf::YieldOp::create(ib);
-  });
+  Value ctas = gpu::GridDimOp::create(b, gpu::Dimension::x);
+  Value first = arith::AddIOp::create(
+      b, arith::MulIOp::create(b, bid, index(kThreads)), tid);
+  Value stride = arith::MulIOp::create(b, ctas, index(kThreads));
+  SmallVector<Value> inits;
+  if (init)
+    inits.push_back(init);
+  auto loop = scf::ForOp::create(
+      b, first, index(items), stride, inits,
+      [&](OpBuilder &nested, Location loc, Value item, ValueRange acc) {
+        ImplicitLocOpBuilder ib(loc, nested);
+        Value next = body(ib, item, acc.empty() ? Value() : acc.front());
+        SmallVector<Value> yielded;
+        if (next)
+          yielded.push_back(next);
+        scf::YieldOp::create(ib, yielded);
+      });
+  return init ? loop.getResult(0) : Value();
+}
+
+void forEachItem(ImplicitLocOpBuilder &b, int64_t items,
+                 function_ref<void(ImplicitLocOpBuilder &, Value)> body) {
+  reduceItems(b, items, Value(),
+              [&](ImplicitLocOpBuilder &ib, Value item, Value) {
+                body(ib, item);
+                return Value();
+              });
 }
 
 void launchKernel(ImplicitLocOpBuilder &b, gpu::GPUFuncOp kernel,

@@ -1,9 +1,12 @@
 //===- ThreadKernels.h - Kernels of one thread per work item ----*- C++ -*-===//
 //
 // Part of fp4-mlir. Private to the NVFP4ToNVVM lowering. The amax, quantize
-// and dequantize kernels give each thread one work item (a chunk or a
-// block) in 1-D grids of kThreads-thread CTAs; these build their frame, and
-// the launches of every kernel.
+// and dequantize kernels hand out work items (a chunk or a block) to the
+// threads of a 1-D grid of kThreads-thread CTAs in a grid-stride loop: the
+// grid is capped at kMaxCtas, so that per-CTA setup (the quantize kernel's
+// candidate table) and per-thread results (the amax kernel's atomic) are
+// paid once per many items. These build that frame, and the launches of
+// every kernel.
 //
 //===----------------------------------------------------------------------===//
 
@@ -13,15 +16,18 @@
 #include "mlir/Dialect/GPU/IR/GPUDialect.h"
 #include "mlir/IR/ImplicitLocOpBuilder.h"
 
+#include <algorithm>
 #include <string>
 
 namespace mlir::nvfp4::nvvm_lowering {
 
 inline constexpr int64_t kThreads = 128;
+/// Enough CTAs to fill a B200 or H200 (148 / 132 SMs, up to 16 CTAs each).
+inline constexpr int64_t kMaxCtas = 2048;
 
-/// CTAs of kThreads threads that cover `items` work items.
+/// The grid for `items` work items: one per thread, at most kMaxCtas CTAs.
 inline int64_t gridFor(int64_t items) {
-  return (items + kThreads - 1) / kThreads;
+  return std::min((items + kThreads - 1) / kThreads, kMaxCtas);
 }
 
 /// A kernel gpu.func `name` with `argTypes` and workgroup buffers, unless
@@ -32,10 +38,17 @@ gpu::GPUFuncOp getOrCreateKernel(
     TypeRange workgroup,
     function_ref<void(ImplicitLocOpBuilder &, gpu::GPUFuncOp)> body);
 
-/// Runs `body` in an scf.if on the threads whose global index (blocks of
-/// kThreads along x) is below `items`; `body` gets that index.
+/// Runs `body` for each work item of this thread: its global index (blocks
+/// of kThreads along x), then every grid size further, below `items`.
 void forEachItem(ImplicitLocOpBuilder &b, int64_t items,
                  function_ref<void(ImplicitLocOpBuilder &, Value)> body);
+
+/// forEachItem carrying one value: `body` gets the item and the value so
+/// far and returns the next; the result is the value after the last item
+/// (`init` for a thread without items).
+Value reduceItems(
+    ImplicitLocOpBuilder &b, int64_t items, Value init,
+    function_ref<Value(ImplicitLocOpBuilder &, Value item, Value acc)> body);
 
 /// A gpu.launch_func of `kernel` on a 1-D or 2-D grid of `threads`-thread
 /// CTAs, tagged with how the kernel uses each memref operand (`access`,
