@@ -15,7 +15,9 @@
 # The recipe is the deployment recipe for any compiled module (docs/gpu.md).
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/env.sh"
-bash "$FP4_ROOT/scripts/build.sh"
+# FP4_NO_BUILD=1: use the build as it is (the lit test does); FP4_NO_BENCH=1:
+# leave out the benchmark kernels.
+[ "${FP4_NO_BUILD:-0}" = 1 ] || bash "$FP4_ROOT/scripts/build.sh"
 export PATH="$FP4_PATH:$FP4_SITE/llvm/bin:$PATH"
 out="${1:-$FP4_ROOT/gpu-bundle}"
 golden="${FP4_GOLDEN_DIR:-$FP4_ROOT/../shared/golden/fouroversix}"
@@ -40,6 +42,7 @@ compile_object "$out/cases.mlir" "$out/cases.o"
 cp "$FP4_SITE/mlir/lib/libmlir_cuda_runtime.so" "$out/"
 fp4_phase_end
 
+if [ "${FP4_NO_BENCH:-0}" != 1 ]; then
 fp4_phase_start "gpu bundle: the benchmark kernels for sm_90a"
 mkdir -p "$out/bench"
 fp4-gpu-check emit-bench "$out/bench/bench.mlir" "$out/bench/bench.json"
@@ -49,6 +52,7 @@ fp4-opt --nvfp4-lower-to-gpu="chip=sm_90a format=bin" "$out/bench/bench.mlir" \
   "$out/bench/bench.lowered.mlir" "$out/bench/bench.json" "$out/bench"
 rm "$out/bench/bench.lowered.mlir"
 fp4_phase_end
+fi
 
 fp4_phase_start "gpu bundle: the example models for sm_90a"
 mkdir -p "$out/models"

@@ -58,3 +58,21 @@ def add_tool_feature(feature, path):
 add_tool_feature("ptxas", config.ptxas)
 add_tool_feature("nvdisasm", config.nvdisasm)
 add_tool_feature("cuobjdump", config.cuobjdump)
+
+
+# A CUDA GPU the tests can run on (none in CI): the GPU check needs it, g++
+# to link its runner, and the CUDA driver.
+import shutil
+import subprocess
+
+def has_cuda_gpu():
+    if not shutil.which("nvidia-smi") or not shutil.which("g++"):
+        return False
+    try:
+        listed = subprocess.run(["nvidia-smi", "-L"], capture_output=True, text=True, timeout=30)
+    except (OSError, subprocess.SubprocessError):
+        return False
+    return listed.returncode == 0 and "GPU " in listed.stdout
+
+if has_cuda_gpu():
+    config.available_features.add("cuda-gpu")

@@ -75,21 +75,23 @@ def gpu_binaries(module):
     return dict(_fp4.gpu_binaries(module))
 
 
-def compile_to_gpu(module, format="isa", quantize_matmuls=None):
-    """Lowers nvfp4 ops to sm_100a kernels (nvfp4-lower-to-sm100a) and
-    returns {gpu module name: PTX text (format="isa") or cubin bytes
-    ("bin") or fatbinary ("fatbin")}. With `quantize_matmuls` (a string of
-    nvfp4-quantize-matmuls options, "" for the defaults) linalg matmuls are
-    rewritten first."""
+def compile_to_gpu(module, format="isa", quantize_matmuls=None, chip="sm_100a"):
+    """Lowers nvfp4 ops to kernels for `chip` ("sm_100a": Blackwell,
+    "sm_90a": Hopper; nvfp4-lower-to-gpu) and returns {gpu module name: PTX
+    text (format="isa") or cubin bytes ("bin") or fatbinary ("fatbin")}.
+    With `quantize_matmuls` (a string of nvfp4-quantize-matmuls options, ""
+    for the defaults) linalg matmuls are rewritten first."""
     if format not in ("isa", "bin", "fatbin"):
         raise ValueError(f"unknown format '{format}' (expected isa, bin or fatbin)")
+    if chip not in ("sm_90a", "sm_100a"):
+        raise ValueError(f"unknown chip '{chip}' (expected sm_90a or sm_100a)")
     if quantize_matmuls is not None and any(c in quantize_matmuls for c in "{}(),"):
         raise ValueError("quantize_matmuls takes pass options only "
                          "(e.g. \"weight-rule=exact min-k=64\")")
     stages = []
     if quantize_matmuls is not None:
         stages.append(f"nvfp4-quantize-matmuls{{{quantize_matmuls}}}")
-    stages.append(f"nvfp4-lower-to-sm100a{{format={format}}}")
+    stages.append(f"nvfp4-lower-to-gpu{{chip={chip} format={format}}}")
     run_pipeline(module, ",".join(stages))
     binaries = gpu_binaries(module)
     if format == "isa":

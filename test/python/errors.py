@@ -63,5 +63,7 @@ attempt("pack odd", lambda: fp4_mlir.pack_e2m1(np.zeros((2, 3), ml_dtypes.float4
 attempt("unpack 1-D", lambda: fp4_mlir.unpack_e2m1(np.zeros(3, np.uint8)))
 # CHECK: pipeline splice: ValueError: quantize_matmuls takes pass options only
 attempt("pipeline splice", lambda: fp4_mlir.compile_to_gpu(None, quantize_matmuls="},canonicalize,{"))
+# CHECK: bad chip: ValueError: unknown chip 'sm_80' (expected sm_90a or sm_100a)
+attempt("bad chip", lambda: fp4_mlir.compile_to_gpu(None, chip="sm_80"))
 # CHECK: no context: ValueError: no MLIR context: pass one, or call inside `with mlir.ir.Context():`
 attempt("no context", lambda: fp4_mlir.register_dialects())

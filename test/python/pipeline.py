@@ -63,6 +63,13 @@ func.func @g(%x: tensor<?x64xf32>) -> tensor<?x32xi8> {
         # CHECK: MLIRError: {{.*}}nvfp4-quantize-matmuls: unknown format 'fp8' (expected nvfp4 or mxfp4)
         print("MLIRError:", str(error).replace("\n", " "))
 
+    # Hopper: PTX for sm_90a, the mma.sync matmul.
+    ptx = fp4_mlir.compile_to_gpu(ir.Module.parse(MATMUL), quantize_matmuls="",
+                                  chip="sm_90a")["nvfp4_kernels"]
+    # CHECK: sm_90a: True True
+    print("sm_90a:", ".target sm_90a" in ptx,
+          "mma.sync.aligned.m16n8k16.row.col.f32.bf16.bf16.f32" in ptx)
+
     # An unknown format for compile_to_gpu.
     try:
         fp4_mlir.compile_to_gpu(ir.Module.parse(MATMUL), format="sass")
