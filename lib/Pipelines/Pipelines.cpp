@@ -155,25 +155,29 @@ namespace {
 /// gpu-module-to-binary, which then aborts).
 enum class BinaryFormat { Isa, Bin, Fatbin };
 
-struct SM100aPipelineOptions
-    : public PassPipelineOptions<SM100aPipelineOptions> {
-  Option<BinaryFormat> format{
+/// The serialization options of both GPU pipelines.
+template <typename Derived>
+struct BinaryPipelineOptions : public PassPipelineOptions<Derived> {
+  typename PassPipelineOptions<Derived>::template Option<BinaryFormat> format{
       *this, "format", llvm::cl::desc("What the kernels are serialized to"),
       llvm::cl::init(BinaryFormat::Isa),
       llvm::cl::values(
           clEnumValN(BinaryFormat::Isa, "isa", "PTX"),
           clEnumValN(BinaryFormat::Bin, "bin", "a cubin (runs ptxas)"),
           clEnumValN(BinaryFormat::Fatbin, "fatbin", "a fatbinary"))};
-  Option<bool> host{
+  typename PassPipelineOptions<Derived>::template Option<bool> host{
       *this, "host",
-      llvm::cl::desc("Also lower the host code (launches, the rest of the "
-                     "program) to the LLVM dialect with GPU runtime calls"),
+      llvm::cl::desc("Also lower the host code (device buffers, copies, "
+                     "launches, the rest of the program) to the LLVM dialect "
+                     "with GPU runtime calls"),
       llvm::cl::init(false)};
 };
 
-/// nvfp4-lower-to-gpu: the sm_100a options and the chip.
-struct GpuPipelineOptions : public PassPipelineOptions<GpuPipelineOptions> {
-  Option<fp4::GpuChip> chip{
+struct SM100aPipelineOptions : BinaryPipelineOptions<SM100aPipelineOptions> {};
+
+/// nvfp4-lower-to-gpu: the chip too.
+struct GpuPipelineOptions : BinaryPipelineOptions<GpuPipelineOptions> {
+  PassPipelineOptions<GpuPipelineOptions>::Option<fp4::GpuChip> chip{
       *this, "chip", llvm::cl::desc("The GPU to generate kernels for"),
       llvm::cl::init(fp4::GpuChip::SM100a),
       llvm::cl::values(
@@ -181,19 +185,6 @@ struct GpuPipelineOptions : public PassPipelineOptions<GpuPipelineOptions> {
                      "Hopper (H100, H200): portable E2M1 encode, mma.sync"),
           clEnumValN(fp4::GpuChip::SM100a, "sm_100a",
                      "Blackwell (B200): E2M1 convert, tcgen05 MMA"))};
-  Option<BinaryFormat> format{
-      *this, "format", llvm::cl::desc("What the kernels are serialized to"),
-      llvm::cl::init(BinaryFormat::Isa),
-      llvm::cl::values(
-          clEnumValN(BinaryFormat::Isa, "isa", "PTX"),
-          clEnumValN(BinaryFormat::Bin, "bin", "a cubin (runs ptxas)"),
-          clEnumValN(BinaryFormat::Fatbin, "fatbin", "a fatbinary"))};
-  Option<bool> host{
-      *this, "host",
-      llvm::cl::desc("Also lower the host code (device buffers, copies, "
-                     "launches, the rest of the program) to the LLVM dialect "
-                     "with GPU runtime calls"),
-      llvm::cl::init(false)};
 };
 
 const char *formatName(BinaryFormat format) {

@@ -168,8 +168,14 @@ Value QuantizeEmitter::loadChunk(Value row, Value col) {
   Type element = inputType.getElementType();
   Value chunk;
   if (!g.transpose) {
+    // Chunks start at multiples of 16 elements (outCols is a multiple of
+    // the block size).
+    llvm::MaybeAlign align;
+    if (alignedLoads && inputType.getLayout().isIdentity())
+      align = llvm::Align(kChunk * element.getIntOrFloatBitWidth() / 8);
     chunk = vector::LoadOp::create(b, VectorType::get({kChunk}, element), input,
-                                   ValueRange{row, col});
+                                   ValueRange{row, col}, /*nontemporal=*/false,
+                                   align);
   } else {
     // Output row i is input column i: a strided gather.
     SmallVector<Value> elements;
@@ -180,13 +186,30 @@ Value QuantizeEmitter::loadChunk(Value row, Value col) {
     }
     chunk = vector::FromElementsOp::create(b, VectorType::get({kChunk}, element), elements);
   }
-  if (!element.isF32()) // bf16 / f16 widen exactly.
-    chunk = arith::ExtFOp::create(b, VectorType::get({kChunk}, b.getF32Type()), chunk);
   return chunk;
+}
+
+SmallVector<Value> QuantizeEmitter::loadBlock(Value group, Value block) {
+  Value row0 = arith::MulIOp::create(b, group, index(g.groupRows));
+  Value col0 = arith::MulIOp::create(b, block, index(g.blockSize));
+  SmallVector<Value> chunks;
+  for (int64_t r = 0; r < g.groupRows; ++r) {
+    Value row = arith::AddIOp::create(b, row0, index(r));
+    for (int64_t k = 0; k < g.blockSize; k += kChunk)
+      chunks.push_back(
+          loadChunk(row, arith::AddIOp::create(b, col0, index(k))));
+  }
+  return chunks;
 }
 
 void QuantizeEmitter::emitBlock(Value table, Value gEnc, Value infClamp,
                                 Value group, Value block) {
+  emitBlock(table, gEnc, infClamp, group, block, loadBlock(group, block));
+}
+
+void QuantizeEmitter::emitBlock(Value table, Value gEnc, Value infClamp,
+                                Value group, Value block,
+                                ArrayRef<Value> chunks) {
   VectorType f32Chunk = VectorType::get({kChunk}, b.getF32Type());
   Value row0 = arith::MulIOp::create(b, group, index(g.groupRows));
   Value col0 = arith::MulIOp::create(b, block, index(g.blockSize));
@@ -205,8 +228,10 @@ void QuantizeEmitter::emitBlock(Value table, Value gEnc, Value infClamp,
     Value row = arith::AddIOp::create(b, row0, index(r));
     for (int64_t k = 0; k < g.blockSize; k += kChunk) {
       Value col = arith::AddIOp::create(b, col0, index(k));
+      Value v = chunks[positions.size()];
       positions.push_back({row, col});
-      Value v = loadChunk(row, col);
+      if (!getElementTypeOrSelf(v.getType()).isF32()) // bf16 / f16: exact.
+        v = arith::ExtFOp::create(b, f32Chunk, v);
       // cleanChunk16: +-Inf -> +-clamp; a NaN marks the block.
       Value isNaN =
           arith::CmpFOp::create(b, arith::CmpFPredicate::UNO, v, v);

@@ -75,11 +75,22 @@ public:
   /// Quantizes block `block` of row group `group` (index values).
   void emitBlock(Value table, Value gEnc, Value infClamp, Value group,
                  Value block);
+  /// The input chunks of block `block` of row group `group`, as loaded (no
+  /// arithmetic): a GPU thread loads several blocks before quantizing them.
+  SmallVector<Value> loadBlock(Value group, Value block);
+  /// emitBlock on chunks from loadBlock(group, block).
+  void emitBlock(Value table, Value gEnc, Value infClamp, Value group,
+                 Value block, ArrayRef<Value> chunks);
   /// Zero data and scale bytes for block `block` of row group `group` (the
   /// result of an invalid tensor scale).
   void emitZeroBlock(Value group, Value block);
   /// The table and an scf.parallel loop over all blocks.
   void emitBlocks(Value gEnc, Value gDec, Value amax, Value infClamp);
+
+  /// Declares every chunk load of the (untransposed) input aligned to its
+  /// size, so that it becomes vector loads, not one per element. Only where
+  /// the input buffer is aligned so (device allocations), not the CPU path.
+  void setAlignedChunkLoads(bool aligned) { alignedLoads = aligned; }
 
   /// The largest scale byte of the format (the table's last row).
   int64_t topByte() const;
@@ -87,7 +98,7 @@ public:
 private:
   bool nvfp4() const { return o.format == fp4::Format::NVFP4; }
   Value index(int64_t v);
-  /// Elements [col, col + 16) of output row `row` as vector<16xf32>.
+  /// Elements [col, col + 16) of output row `row`, in the input's type.
   Value loadChunk(Value row, Value col);
   /// Stores `byte` (i8) as the scale of every row of block (group, block).
   void storeScale(Value row0, Value block, Value byte);
@@ -98,6 +109,7 @@ private:
   ScaleLayout layout;
   Value input, data, scales;
   const QuantizeCodecs &codecs;
+  bool alignedLoads = false;
 };
 
 } // namespace mlir::nvfp4::arith_lowering

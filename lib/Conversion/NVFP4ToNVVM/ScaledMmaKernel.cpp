@@ -88,18 +88,7 @@ const char *const kTemplate = R"MLIR(
     %tSFB = llvm.inttoptr %tsfbI : i32 to !llvm.ptr<6>
 
     // Global base pointers.
-    %aIdx = memref.extract_aligned_pointer_as_index %a : memref<${M}x${KH}xi8> -> index
-    %aI = arith.index_cast %aIdx : index to i64
-    %aPtr = llvm.inttoptr %aI : i64 to !llvm.ptr<1>
-    %bIdx = memref.extract_aligned_pointer_as_index %b : memref<${N}x${KH}xi8> -> index
-    %bI = arith.index_cast %bIdx : index to i64
-    %bPtr = llvm.inttoptr %bI : i64 to !llvm.ptr<1>
-    %saIdx = memref.extract_aligned_pointer_as_index %sa : memref<${SA_SHAPE}x${SCALE}> -> index
-    %saI = arith.index_cast %saIdx : index to i64
-    %saPtr = llvm.inttoptr %saI : i64 to !llvm.ptr<1>
-    %sbIdx = memref.extract_aligned_pointer_as_index %sb : memref<${SB_SHAPE}x${SCALE}> -> index
-    %sbI = arith.index_cast %sbIdx : index to i64
-    %sbPtr = llvm.inttoptr %sbI : i64 to !llvm.ptr<1>
+${OPERAND_POINTERS}
 
     // Descriptors: constant fields | (shared address & 0x3FFFF) >> 4.
     %smemI = llvm.ptrtoint %smem : !llvm.ptr<3> to i32
@@ -310,6 +299,7 @@ std::string scaledMmaKernelSource(const ScaledMmaConfig &c,
 
   const int64_t atomCols = (c.k / blockSize) / 4;
   std::map<std::string, std::string> v = {
+      {"OPERAND_POINTERS", kOperandPointers},
       {"NAME", c.kernelName()},
       {"M", std::to_string(c.m)},
       {"N", std::to_string(c.n)},

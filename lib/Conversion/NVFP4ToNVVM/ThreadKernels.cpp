@@ -30,9 +30,9 @@ gpu::GPUFuncOp getOrCreateKernel(
   return func;
 }
 
-Value reduceItems(
-    ImplicitLocOpBuilder &b, int64_t items, Value init,
-    function_ref<Value(ImplicitLocOpBuilder &, Value, Value)> body) {
+Value reduceItemGroups(
+    ImplicitLocOpBuilder &b, int64_t items, int64_t unroll, Value init,
+    function_ref<Value(ImplicitLocOpBuilder &, ValueRange, Value)> body) {
   auto index = [&](int64_t v) {
     return arith::ConstantIndexOp::create(b, v).getResult();
   };
@@ -42,20 +42,47 @@ Value reduceItems(
   Value first = arith::AddIOp::create(
       b, arith::MulIOp::create(b, bid, index(kThreads)), tid);
   Value stride = arith::MulIOp::create(b, ctas, index(kThreads));
-  SmallVector<Value> inits;
-  if (init)
-    inits.push_back(init);
-  auto loop = scf::ForOp::create(
-      b, first, index(items), stride, inits,
-      [&](OpBuilder &nested, Location loc, Value item, ValueRange acc) {
-        ImplicitLocOpBuilder ib(loc, nested);
-        Value next = body(ib, item, acc.empty() ? Value() : acc.front());
-        SmallVector<Value> yielded;
-        if (next)
-          yielded.push_back(next);
-        scf::YieldOp::create(ib, yielded);
+  // A loop from `lower` handing `count` items, a grid size apart, to `body`.
+  auto loop = [&](Value lower, Value upper, Value step, int64_t count,
+                  Value acc) -> Value {
+    SmallVector<Value> inits;
+    if (acc)
+      inits.push_back(acc);
+    auto forOp = scf::ForOp::create(
+        b, lower, upper, step, inits,
+        [&](OpBuilder &nested, Location loc, Value item, ValueRange accs) {
+          ImplicitLocOpBuilder ib(loc, nested);
+          SmallVector<Value> group{item};
+          for (int64_t k = 1; k < count; ++k)
+            group.push_back(arith::AddIOp::create(ib, group.back(), stride));
+          Value next = body(ib, group, accs.empty() ? Value() : accs.front());
+          SmallVector<Value> yielded;
+          if (next)
+            yielded.push_back(next);
+          scf::YieldOp::create(ib, yielded);
+        });
+    return acc ? forOp.getResult(0) : Value();
+  };
+  if (unroll == 1)
+    return loop(first, index(items), stride, 1, init);
+  // Groups while every item of one is below `full` (the largest multiple of
+  // unroll grid sizes <= items), then the remaining items one at a time.
+  Value groupStride = arith::MulIOp::create(b, stride, index(unroll));
+  Value full = arith::MulIOp::create(
+      b, arith::DivUIOp::create(b, index(items), groupStride), groupStride);
+  Value acc = loop(first, full, groupStride, unroll, init);
+  return loop(arith::AddIOp::create(b, full, first), index(items), stride, 1,
+              acc);
+}
+
+Value reduceItems(
+    ImplicitLocOpBuilder &b, int64_t items, Value init,
+    function_ref<Value(ImplicitLocOpBuilder &, Value, Value)> body) {
+  return reduceItemGroups(
+      b, items, /*unroll=*/1, init,
+      [&](ImplicitLocOpBuilder &ib, ValueRange group, Value acc) {
+        return body(ib, group.front(), acc);
       });
-  return init ? loop.getResult(0) : Value();
 }
 
 void forEachItem(ImplicitLocOpBuilder &b, int64_t items,

@@ -50,6 +50,15 @@ Value reduceItems(
     ImplicitLocOpBuilder &b, int64_t items, Value init,
     function_ref<Value(ImplicitLocOpBuilder &, Value item, Value acc)> body);
 
+/// reduceItems handing `body` up to `unroll` of the thread's items at once
+/// (item, item + grid size, ...): whole groups while they fit, then the rest
+/// one by one. A body that issues the loads of a group before its arithmetic
+/// keeps `unroll` times the bytes in flight (a null `init` carries nothing).
+Value reduceItemGroups(
+    ImplicitLocOpBuilder &b, int64_t items, int64_t unroll, Value init,
+    function_ref<Value(ImplicitLocOpBuilder &, ValueRange items, Value acc)>
+        body);
+
 /// A gpu.launch_func of `kernel` on a 1-D or 2-D grid of `threads`-thread
 /// CTAs, tagged with how the kernel uses each memref operand (`access`,
 /// one fp4::OperandAccess per operand) for fp4-stage-device-buffers.

@@ -1,6 +1,7 @@
 // RUN: fp4-opt --convert-nvfp4-to-nvvm --split-input-file %s | FileCheck %s
 
-// NVFP4 four_over_six: an amax kernel (atomic max of the finite |x| bits),
+// NVFP4 four_over_six: an amax kernel (warp max, then atomic max, of the
+// finite |x| bits),
 // then one thread per block with the candidate table in shared memory and
 // the sm_100a converts; the host reads the amax back for g.
 // CHECK-LABEL: func.func @nvfp4
@@ -19,6 +20,7 @@
 // CHECK:       gpu.func @amax_128x64_bf16
 // CHECK:         memref.collapse_shape
 // CHECK:         vector.reduction <maxnumf>
+// CHECK:         gpu.shuffle  xor
 // CHECK:         memref.atomic_rmw maxu
 // CHECK:       gpu.func @quantize_nvfp4_mse_128x64_bf16_tcgen05({{.*}}) workgroup(%[[TABLE:.*]] : memref<256x8xf32, #gpu.address_space<workgroup>>) kernel
 // CHECK:         vector.store %{{.*}}, %[[TABLE]]
