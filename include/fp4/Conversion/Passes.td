@@ -127,21 +127,30 @@ def StageDeviceBuffersPass
   let description = [{
     Host code after bufferization launches kernels (`gpu.launch_func`,
     synchronous form) on host buffers, which a GPU can read only through
-    unified memory (HMM/ATS). This pass gives every launch device memory:
-    each run of consecutive synchronous launches (only memory-effect-free
-    ops between them) becomes one chain of async GPU ops: a `gpu.alloc` per
-    distinct host buffer, a `gpu.memcpy` in for each buffer a kernel reads
-    before any kernel of the run writes it, the launches on the device
-    buffers, a `gpu.memcpy` back for each buffer a kernel writes, the
-    `gpu.dealloc`s, and a closing `gpu.wait`. Buffers that several launches
-    of a run share (the amax that the quantize kernels pass along) stay on
-    the device between them.
+    unified memory (HMM/ATS). This pass gives every launch device memory.
+    Each block is walked in order, with the state of every host buffer a
+    kernel used: its device copy (`gpu.alloc` on first use) and which side
+    holds the newest data.
+    - A launch copies in (`gpu.memcpy`) what its kernel reads while the host
+      side is newer, runs on the device copies, and makes what it writes
+      newer on the device. All of it joins one async chain.
+    - A host op that reads or writes a staged buffer (by its memory effects)
+      first gets it back if the device side is newer, after waiting for the
+      chain (`gpu.wait`); a write makes the host side newer. Deallocating a
+      staged buffer frees its device copy, without a copy back.
+    - A host op whose effects are not known per buffer (calls, ops with
+      regions, effects on no value) and the end of the block copy back
+      everything newer on the device, free every device copy and wait.
+    Host ops that touch no staged buffer leave device copies in place, so an
+    op's outputs reach the next op's kernels without a round trip (a
+    quantize's codes and scales feeding a scaled_matmul, the amax shared by
+    the amax and block kernels).
 
     How a kernel uses each operand comes from the launch's
     `fp4.operand_access` attribute (1 read, 2 write: the kernel overwrites
     all of it, 3 both), which convert-nvfp4-to-nvvm sets; without it every
-    memref operand is copied in and back. A run whose operands alias through
-    views of one buffer is split into single launches.
+    memref operand is copied in and back. Two different views of one buffer
+    in one launch are a located error.
 
     Run it after buffer deallocation (which rejects `gpu.dealloc`) and
     before `gpu-to-llvm`; nvfp4-lower-to-gpu{host=true} does.

@@ -35,7 +35,8 @@ substitute(const std::string &text,
       break;
     size_t end = text.find('}', start);
     out += text.substr(pos, start - pos);
-    const std::string &value = values.at(text.substr(start + 2, end - start - 2));
+    const std::string &value =
+        values.at(text.substr(start + 2, end - start - 2));
     out += value.find("${") == std::string::npos ? value
                                                  : substitute(value, values);
     pos = end + 1;

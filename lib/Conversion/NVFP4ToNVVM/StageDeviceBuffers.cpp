@@ -1,8 +1,22 @@
 //===- StageDeviceBuffers.cpp - Launches on device buffers ----------------===//
 //
 // Part of fp4-mlir. The fp4-stage-device-buffers pass (Passes.td describes
-// it): runs of synchronous gpu.launch_func ops on host buffers become async
-// chains of device allocations, copies, launches and frees.
+// it). Each block is walked in order with the state of every host buffer a
+// kernel used: its device copy, and which side holds the newest data.
+//   launch: device copies are allocated on first use and filled from the
+//     host when the kernel reads them and the host side is newer; the
+//     launch joins the open async chain; what it writes is newer on the
+//     device.
+//   a host op that reads or writes a staged buffer (through its memory
+//     effects): if the device side is newer it is copied back first (the
+//     chain is waited for); a write makes the host side newer. A dealloc of
+//     a staged buffer frees its device copy, without a copy back.
+//   a host op whose effects are not known per buffer (calls, regions,
+//     global effects), and the block's end: everything newer on the device
+//     is copied back, every device copy freed, the chain waited for.
+// Host ops that touch no staged buffer (index arithmetic, the amax load of
+// another buffer) leave the device copies in place, so an op's outputs
+// reach the next op's kernels without a round trip.
 //
 //===----------------------------------------------------------------------===//
 
@@ -35,20 +49,6 @@ Value rootBuffer(Value v) {
   return v;
 }
 
-/// Whether two distinct memref operands of `launches` view one buffer.
-bool hasAliasingOperands(ArrayRef<gpu::LaunchFuncOp> launches) {
-  llvm::DenseMap<Value, Value> valueOfRoot;
-  for (gpu::LaunchFuncOp launch : launches)
-    for (Value v : launch.getKernelOperands()) {
-      if (!isa<MemRefType>(v.getType()))
-        continue;
-      auto [it, inserted] = valueOfRoot.try_emplace(rootBuffer(v), v);
-      if (!inserted && it->second != v)
-        return true;
-    }
-  return false;
-}
-
 int32_t accessOf(gpu::LaunchFuncOp launch, unsigned operand) {
   auto access =
       launch->getAttrOfType<DenseI32ArrayAttr>(fp4::kOperandAccessAttrName);
@@ -57,19 +57,141 @@ int32_t accessOf(gpu::LaunchFuncOp launch, unsigned operand) {
   return access[operand];
 }
 
-/// Rewrites `launches` (consecutive in one block) into one async chain.
-void stage(MutableArrayRef<gpu::LaunchFuncOp> launches) {
-  OpBuilder b(launches.front().getOperation());
-  Type tokenType = b.getType<gpu::AsyncTokenType>();
-  Value token =
-      gpu::WaitOp::create(b, launches.front().getLoc(), tokenType, ValueRange{})
-          .getAsyncToken();
-  llvm::MapVector<Value, Value> deviceOf; // host buffer -> device buffer
-  llvm::SetVector<Value> written;
-  for (gpu::LaunchFuncOp launch : launches) {
+/// The staging state of one block.
+class BlockStaging {
+public:
+  explicit BlockStaging(MLIRContext *context)
+      : tokenType(gpu::AsyncTokenType::get(context)) {}
+
+  /// Stages `op`; false (with an error) for a launch it cannot stage.
+  LogicalResult visit(Operation *op) {
+    if (isSyncLaunch(op))
+      return launch(cast<gpu::LaunchFuncOp>(op));
+    visitHostOp(op);
+    return success();
+  }
+
+  void visitHostOp(Operation *op) {
+    if (staged.empty())
+      return;
+    if (op->hasTrait<OpTrait::IsTerminator>())
+      return flush(op);
+    if (isMemoryEffectFree(op) && op->getNumRegions() == 0)
+      return;
+    auto effects = dyn_cast<MemoryEffectOpInterface>(op);
+    if (!effects || op->getNumRegions() != 0)
+      return flush(op);
+    SmallVector<MemoryEffects::EffectInstance> instances;
+    effects.getEffects(instances);
+    for (const MemoryEffects::EffectInstance &effect : instances) {
+      Value value = effect.getValue();
+      if (!value) {
+        if (!isa<SideEffects::AutomaticAllocationScopeResource>(
+                effect.getResource()))
+          return flush(op);
+        continue;
+      }
+      if (isa<MemoryEffects::Allocate>(effect.getEffect()))
+        continue;
+      Buffer *buffer = find(value);
+      if (!buffer)
+        continue;
+      if (isa<MemoryEffects::Free>(effect.getEffect())) {
+        release(op, *buffer, /*copyBack=*/false);
+        continue;
+      }
+      // Copies from or into the host buffer may be in flight: wait.
+      OpBuilder b(op);
+      if (buffer->deviceNewer)
+        copyBack(b, op->getLoc(), *buffer);
+      wait(b, op->getLoc());
+      if (isa<MemoryEffects::Write>(effect.getEffect()))
+        buffer->hostNewer = true;
+    }
+  }
+
+  /// Copies back, frees and waits before `op` (the block's end, or an op
+  /// whose effects are not known per buffer).
+  void flush(Operation *op) {
+    OpBuilder b(op);
+    for (auto &[root, buffer] : staged)
+      if (buffer.deviceNewer)
+        copyBack(b, op->getLoc(), buffer);
+    for (auto &[root, buffer] : staged)
+      free(b, op->getLoc(), buffer);
+    staged.clear();
+    wait(b, op->getLoc());
+  }
+
+private:
+  struct Buffer {
+    Value host, device;
+    bool hostNewer = true, deviceNewer = false;
+  };
+
+  Buffer *find(Value v) {
+    auto it = staged.find(rootBuffer(v));
+    return it == staged.end() ? nullptr : &it->second;
+  }
+
+  Value chain(OpBuilder &b, Location loc) {
+    if (!token)
+      token =
+          gpu::WaitOp::create(b, loc, tokenType, ValueRange{}).getAsyncToken();
+    return token;
+  }
+
+  void wait(OpBuilder &b, Location loc) {
+    if (token)
+      gpu::WaitOp::create(b, loc, Type(), ValueRange{token});
+    token = Value();
+  }
+
+  void copyBack(OpBuilder &b, Location loc, Buffer &buffer) {
+    token = gpu::MemcpyOp::create(b, loc, tokenType, ValueRange{chain(b, loc)},
+                                  buffer.host, buffer.device)
+                .getAsyncToken();
+    buffer.deviceNewer = false;
+  }
+
+  void free(OpBuilder &b, Location loc, Buffer &buffer) {
+    token = gpu::DeallocOp::create(b, loc, tokenType, ValueRange{chain(b, loc)},
+                                   buffer.device)
+                .getAsyncToken();
+  }
+
+  void release(Operation *op, Buffer &buffer, bool copyBack) {
+    OpBuilder b(op);
+    if (copyBack && buffer.deviceNewer)
+      this->copyBack(b, op->getLoc(), buffer);
+    free(b, op->getLoc(), buffer);
+    // The host buffer dies here: its copy must be freed before it.
+    wait(b, op->getLoc());
+    staged.erase(rootBuffer(buffer.host));
+  }
+
+  LogicalResult launch(gpu::LaunchFuncOp launch) {
+    // Distinct views of one buffer would need device copies that alias.
+    llvm::DenseMap<Value, Value> valueOfRoot;
+    for (Value v : launch.getKernelOperands())
+      if (isa<MemRefType>(v.getType())) {
+        auto [it, inserted] = valueOfRoot.try_emplace(rootBuffer(v), v);
+        if (!inserted && it->second != v)
+          return launch.emitOpError()
+                 << "passes two different views of one buffer; "
+                    "fp4-stage-device-buffers cannot give them device copies";
+      }
+    // A buffer staged through another view: back to the host first.
+    for (Value v : launch.getKernelOperands())
+      if (Buffer *known = isa<MemRefType>(v.getType()) ? find(v) : nullptr;
+          known && known->host != v) {
+        flush(launch);
+        break;
+      }
+    OpBuilder b(launch);
     Location loc = launch.getLoc();
-    b.setInsertionPoint(launch);
     SmallVector<Value> operands;
+    SmallVector<Buffer *> written;
     for (auto [i, host] : llvm::enumerate(launch.getKernelOperands())) {
       auto type = dyn_cast<MemRefType>(host.getType());
       if (!type) {
@@ -77,68 +199,59 @@ void stage(MutableArrayRef<gpu::LaunchFuncOp> launches) {
         continue;
       }
       int32_t access = accessOf(launch, i);
-      auto it = deviceOf.find(host);
-      if (it == deviceOf.end()) {
+      Buffer *buffer = find(host);
+      if (!buffer) {
         auto alloc = gpu::AllocOp::create(b, loc, type, tokenType,
-                                          ValueRange{token}, ValueRange{},
-                                          ValueRange{}, /*hostShared=*/false);
+                                          ValueRange{chain(b, loc)},
+                                          ValueRange{}, ValueRange{},
+                                          /*hostShared=*/false);
         token = alloc.getAsyncToken();
-        if (access & fp4::kRead)
-          token = gpu::MemcpyOp::create(b, loc, tokenType, ValueRange{token},
-                                        alloc.getMemref(), host)
-                      .getAsyncToken();
-        it = deviceOf.insert({host, alloc.getMemref()}).first;
+        buffer = &staged[rootBuffer(host)];
+        buffer->host = host;
+        buffer->device = alloc.getMemref();
+        // A kernel that overwrites the whole buffer needs no copy in.
+        buffer->hostNewer = access != fp4::kWrite;
       }
+      if ((access & fp4::kRead) && buffer->hostNewer) {
+        token =
+            gpu::MemcpyOp::create(b, loc, tokenType, ValueRange{chain(b, loc)},
+                                  buffer->device, host)
+                .getAsyncToken();
+      }
+      buffer->hostNewer = false;
       if (access & fp4::kWrite)
-        written.insert(host);
-      operands.push_back(it->second);
+        written.push_back(buffer);
+      operands.push_back(buffer->device);
     }
     auto staged = gpu::LaunchFuncOp::create(
         b, loc, launch.getKernel(), launch.getGridSizeOperandValues(),
         launch.getBlockSizeOperandValues(), launch.getDynamicSharedMemorySize(),
-        operands, tokenType, ValueRange{token});
+        operands, tokenType, ValueRange{chain(b, loc)});
     token = staged.getAsyncToken();
+    for (Buffer *buffer : written)
+      buffer->deviceNewer = true;
     launch.erase();
-    b.setInsertionPointAfter(staged);
+    return success();
   }
-  for (Value host : written)
-    token = gpu::MemcpyOp::create(b, host.getLoc(), tokenType,
-                                  ValueRange{token}, host, deviceOf[host])
-                .getAsyncToken();
-  for (auto &[host, device] : deviceOf)
-    token = gpu::DeallocOp::create(b, host.getLoc(), tokenType,
-                                   ValueRange{token}, device)
-                .getAsyncToken();
-  gpu::WaitOp::create(b, b.getUnknownLoc(), Type(), ValueRange{token});
-}
+
+  Type tokenType;
+  Value token;
+  llvm::MapVector<Value, Buffer> staged; // by root buffer
+};
 
 struct StageDeviceBuffersPass
     : fp4::impl::StageDeviceBuffersPassBase<StageDeviceBuffersPass> {
   void runOnOperation() override {
-    SmallVector<SmallVector<gpu::LaunchFuncOp>> runs;
+    SmallVector<Block *> blocks;
     getOperation()->walk([&](Block *block) {
-      SmallVector<gpu::LaunchFuncOp> run;
-      for (Operation &op : *block) {
-        if (isSyncLaunch(&op)) {
-          run.push_back(cast<gpu::LaunchFuncOp>(op));
-          continue;
-        }
-        if (isMemoryEffectFree(&op) && op.getNumRegions() == 0)
-          continue;
-        if (!run.empty())
-          runs.push_back(std::move(run));
-        run.clear();
-      }
-      if (!run.empty())
-        runs.push_back(std::move(run));
+      if (llvm::any_of(*block, [](Operation &op) { return isSyncLaunch(&op); }))
+        blocks.push_back(block);
     });
-    for (MutableArrayRef<gpu::LaunchFuncOp> run : runs) {
-      if (!hasAliasingOperands(run)) {
-        stage(run);
-        continue;
-      }
-      for (gpu::LaunchFuncOp launch : run)
-        stage(MutableArrayRef<gpu::LaunchFuncOp>(launch));
+    for (Block *block : blocks) {
+      BlockStaging staging(&getContext());
+      for (Operation &op : llvm::make_early_inc_range(*block))
+        if (failed(staging.visit(&op)))
+          return signalPassFailure();
     }
   }
 };

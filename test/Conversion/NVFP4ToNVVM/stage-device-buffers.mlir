@@ -1,10 +1,13 @@
-// fp4-stage-device-buffers: launches on host buffers become one async chain
-// per run of launches: a device buffer per host buffer, copies in for what
-// is read first, copies back for what is written, frees, and a wait.
-// RUN: fp4-opt --fp4-stage-device-buffers --split-input-file %s | FileCheck %s
+// fp4-stage-device-buffers: kernels get device copies of their host
+// buffers, which stay on the device across host ops that do not touch them;
+// copies in for what a kernel reads while the host side is newer, copies
+// back before a host op touches a buffer a kernel wrote, and at the block's
+// end; one async chain, waited for before the host touches staged memory.
+// RUN: fp4-opt --fp4-stage-device-buffers --split-input-file --verify-diagnostics %s | FileCheck %s
 
 // Two launches sharing %bits: one device copy of it, kept on the device in
-// between; %in is read (copied in), %out written (copied back, not in).
+// between; %in is read (copied in), %out only written (no copy in). The host
+// load of %bits copies it back (and waits); %out comes back at the end.
 // CHECK-LABEL: func.func @run
 // CHECK-SAME:  (%[[IN:.*]]: memref<64xf32>, %[[OUT:.*]]: memref<64xf32>, %[[BITS:.*]]: memref<1xi32>)
 // CHECK:       %[[T0:.*]] = gpu.wait async
@@ -17,12 +20,15 @@
 // CHECK-NOT:   gpu.memcpy
 // CHECK:       %[[T7:.*]] = gpu.launch_func async [%[[T6]]] @kernels::@second {{.*}} args(%[[DIN]] : memref<64xf32>, %[[DOUT]] : memref<64xf32>, %[[DBITS]] : memref<1xi32>, %{{.*}} : f32)
 // CHECK:       %[[T8:.*]] = gpu.memcpy async [%[[T7]]] %[[BITS]], %[[DBITS]]
-// CHECK:       %[[T9:.*]] = gpu.memcpy async [%[[T8]]] %[[OUT]], %[[DOUT]]
+// CHECK:       gpu.wait [%[[T8]]]
+// CHECK:       memref.load %[[BITS]]
+// CHECK:       %[[T9:.*]] = gpu.wait async
+// CHECK:       gpu.memcpy async [%[[T9]]] %[[OUT]], %[[DOUT]]
 // CHECK:       gpu.dealloc async [%{{.*}}] %[[DIN]]
 // CHECK:       gpu.dealloc async [%{{.*}}] %[[DBITS]]
 // CHECK:       gpu.dealloc async [%{{.*}}] %[[DOUT]]
 // CHECK:       gpu.wait [%{{.*}}]
-// CHECK:       memref.load %[[BITS]]
+// CHECK-NEXT:  return
 module attributes {gpu.container_module} {
   func.func @run(%in: memref<64xf32>, %out: memref<64xf32>, %bits: memref<1xi32>) -> i32 {
     %c1 = arith.constant 1 : index
@@ -43,17 +49,22 @@ module attributes {gpu.container_module} {
 
 // -----
 
-// Without the access attribute every buffer goes both ways; a host op with
-// memory effects between launches ends the run.
+// Without the access attribute a buffer goes both ways. A host store into it
+// brings it back first and makes the host side newer: the next launch
+// copies it in again, into the same device buffer.
 // CHECK-LABEL: func.func @unknown
-// CHECK:       gpu.alloc async
-// CHECK:       gpu.memcpy async
+// CHECK:       %[[D:.*]], %{{.*}} = gpu.alloc async
+// CHECK:       gpu.memcpy async [%{{.*}}] %[[D]], %arg0
 // CHECK:       gpu.launch_func async
-// CHECK:       gpu.memcpy async
+// CHECK:       gpu.memcpy async [%{{.*}}] %arg0, %[[D]]
 // CHECK:       gpu.wait [
 // CHECK:       memref.store
 // CHECK:       gpu.wait async
+// CHECK-NOT:   gpu.alloc
+// CHECK:       gpu.memcpy async [%{{.*}}] %[[D]], %arg0
 // CHECK:       gpu.launch_func async
+// CHECK:       gpu.memcpy async [%{{.*}}] %arg0, %[[D]]
+// CHECK:       gpu.dealloc async [%{{.*}}] %[[D]]
 // CHECK:       gpu.wait [
 module attributes {gpu.container_module} {
   func.func @unknown(%buf: memref<64xf32>, %x: f32) {
@@ -71,11 +82,11 @@ module attributes {gpu.container_module} {
 
 // -----
 
-// Two views of one buffer in one run would get two device copies: the run
-// is split into single launches.
+// A buffer staged through one view and then used through another: the first
+// copy goes back to the host before the second is made.
 // CHECK-LABEL: func.func @aliasing
-// CHECK:       gpu.wait async
 // CHECK:       gpu.launch_func async {{.*}}@kernels::@k
+// CHECK:       gpu.dealloc async
 // CHECK:       gpu.wait [
 // CHECK:       gpu.wait async
 // CHECK:       gpu.launch_func async {{.*}}@kernels::@l
@@ -92,5 +103,23 @@ module attributes {gpu.container_module} {
   gpu.module @kernels {
     gpu.func @k(%a: memref<64xf32>) kernel { gpu.return }
     gpu.func @l(%a: memref<128xf32>) kernel { gpu.return }
+  }
+}
+
+// -----
+
+// Two views of one buffer passed to one kernel cannot both get device
+// copies: a located error.
+module attributes {gpu.container_module} {
+  func.func @two_views(%buf: memref<128xf32>) {
+    %c1 = arith.constant 1 : index
+    %v = memref.subview %buf[0] [64] [1] : memref<128xf32> to memref<64xf32, strided<[1]>>
+    %w = memref.cast %v : memref<64xf32, strided<[1]>> to memref<64xf32>
+    // expected-error @+1 {{'gpu.launch_func' op passes two different views of one buffer; fp4-stage-device-buffers cannot give them device copies}}
+    gpu.launch_func @kernels::@m blocks in (%c1, %c1, %c1) threads in (%c1, %c1, %c1) args(%w : memref<64xf32>, %buf : memref<128xf32>)
+    return
+  }
+  gpu.module @kernels {
+    gpu.func @m(%a: memref<64xf32>, %b: memref<128xf32>) kernel { gpu.return }
   }
 }
