@@ -191,7 +191,8 @@ private:
     OpBuilder b(launch);
     Location loc = launch.getLoc();
     SmallVector<Value> operands;
-    SmallVector<Buffer *> written;
+    // By host value: later insertions into `staged` move its entries.
+    SmallVector<Value> written;
     for (auto [i, host] : llvm::enumerate(launch.getKernelOperands())) {
       auto type = dyn_cast<MemRefType>(host.getType());
       if (!type) {
@@ -220,7 +221,7 @@ private:
       }
       buffer->hostNewer = false;
       if (access & fp4::kWrite)
-        written.push_back(buffer);
+        written.push_back(host);
       operands.push_back(buffer->device);
     }
     auto staged = gpu::LaunchFuncOp::create(
@@ -228,8 +229,8 @@ private:
         launch.getBlockSizeOperandValues(), launch.getDynamicSharedMemorySize(),
         operands, tokenType, ValueRange{chain(b, loc)});
     token = staged.getAsyncToken();
-    for (Buffer *buffer : written)
-      buffer->deviceNewer = true;
+    for (Value host : written)
+      find(host)->deviceNewer = true;
     launch.erase();
     return success();
   }

@@ -123,3 +123,36 @@ module attributes {gpu.container_module} {
     gpu.func @m(%a: memref<64xf32>, %b: memref<128xf32>) kernel { gpu.return }
   }
 }
+
+// -----
+
+// Every buffer a launch writes comes back before the host reads it, however
+// many new buffers the launch stages: the quantize pattern, an amax launch
+// then a block launch that writes two new buffers (the staging state once
+// lost the first of them as the second was added, and the GPU check caught
+// the stale codes).
+// CHECK-LABEL: func.func @quantize_like
+// CHECK-SAME:  (%[[X:.*]]: memref<64xf32>, %[[A:.*]]: memref<64xi8>, %[[B:.*]]: memref<8xi8>, %[[C:.*]]: memref<1xi32>)
+// CHECK:       gpu.launch_func async {{.*}}@kernels::@amax
+// CHECK:       gpu.launch_func async {{.*}}@kernels::@q
+// CHECK:       gpu.memcpy async [%{{.*}}] %[[A]], %{{.*}} : memref<64xi8>, memref<64xi8>
+// CHECK:       memref.load %[[A]]
+// CHECK:       gpu.memcpy async [%{{.*}}] %[[B]], %{{.*}} : memref<8xi8>, memref<8xi8>
+// CHECK:       memref.load %[[B]]
+module attributes {gpu.container_module} {
+  func.func @quantize_like(%x: memref<64xf32>, %a: memref<64xi8>, %b: memref<8xi8>, %c: memref<1xi32>) -> (i8, i8) {
+    %c1 = arith.constant 1 : index
+    %c0 = arith.constant 0 : index
+    gpu.launch_func @kernels::@amax blocks in (%c1, %c1, %c1) threads in (%c1, %c1, %c1)
+        args(%x : memref<64xf32>, %c : memref<1xi32>) {fp4.operand_access = array<i32: 1, 3>}
+    gpu.launch_func @kernels::@q blocks in (%c1, %c1, %c1) threads in (%c1, %c1, %c1)
+        args(%x : memref<64xf32>, %a : memref<64xi8>, %b : memref<8xi8>, %c : memref<1xi32>) {fp4.operand_access = array<i32: 1, 2, 2, 1>}
+    %ra = memref.load %a[%c0] : memref<64xi8>
+    %rb = memref.load %b[%c0] : memref<8xi8>
+    return %ra, %rb : i8, i8
+  }
+  gpu.module @kernels {
+    gpu.func @amax(%x: memref<64xf32>, %c: memref<1xi32>) kernel { gpu.return }
+    gpu.func @q(%x: memref<64xf32>, %a: memref<64xi8>, %b: memref<8xi8>, %c: memref<1xi32>) kernel { gpu.return }
+  }
+}
