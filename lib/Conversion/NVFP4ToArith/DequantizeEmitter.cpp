@@ -19,6 +19,20 @@ using namespace mlir::nvfp4::arith_numerics;
 
 namespace mlir::nvfp4::arith_lowering {
 
+std::optional<DequantizeShape> getDequantizeShape(DequantizeOp op) {
+  auto resultType = cast<RankedTensorType>(op.getResult().getType());
+  auto scalesType = cast<RankedTensorType>(op.getScales().getType());
+  std::optional<Format> format =
+      getFormatForScaleType(scalesType.getElementType());
+  if (!format)
+    return std::nullopt;
+  int64_t cols = resultType.getDimSize(1);
+  return DequantizeShape{
+      *format,
+      scalesType.getRank() == 5 ? ScaleLayout::tcgen05 : ScaleLayout::row_major,
+      resultType.getDimSize(0), cols, cols / getBlockSize(*format)};
+}
+
 void emitDequantizeBlock(ImplicitLocOpBuilder &b, Format format,
                          ScaleLayout layout, Value data, Value scales,
                          Value tensorScale, Value out, Value row, Value block) {

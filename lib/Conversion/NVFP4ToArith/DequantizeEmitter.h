@@ -16,6 +16,17 @@
 
 namespace mlir::nvfp4::arith_lowering {
 
+/// What a statically shaped dequantize decodes: format, scale layout, and
+/// rows x blockCols blocks.
+struct DequantizeShape {
+  Format format;
+  ScaleLayout layout;
+  int64_t rows, cols, blockCols;
+};
+
+/// The shape of `op`, or std::nullopt for an unknown scale type.
+std::optional<DequantizeShape> getDequantizeShape(DequantizeOp op);
+
 /// Decodes block `block` (index) of row `row` (index) of the packed `data`
 /// buffer with its scale in `scales` (`layout`) and the f32 `tensorScale`
 /// into the `out` buffer (f32, bf16 or f16 elements).

@@ -28,15 +28,9 @@ struct DequantizeLowering : OpRewritePattern<DequantizeOp> {
     if (failed(requireStaticShapes(op, rewriter)))
       return failure();
     auto resultType = cast<RankedTensorType>(op.getResult().getType());
-    auto scalesType = cast<RankedTensorType>(op.getScales().getType());
-    std::optional<Format> format =
-        getFormatForScaleType(scalesType.getElementType());
-    if (!format)
+    std::optional<DequantizeShape> shape = getDequantizeShape(op);
+    if (!shape)
       return rewriter.notifyMatchFailure(op, "unknown scale type");
-    ScaleLayout layout = scalesType.getRank() == 5 ? ScaleLayout::tcgen05
-                                                   : ScaleLayout::row_major;
-    int64_t blockSize = getBlockSize(*format);
-    int64_t rows = resultType.getDimSize(0), cols = resultType.getDimSize(1);
 
     ImplicitLocOpBuilder b(op.getLoc(), rewriter);
     auto index = [&](ImplicitLocOpBuilder &ib, int64_t v) {
@@ -48,12 +42,12 @@ struct DequantizeLowering : OpRewritePattern<DequantizeOp> {
     Value tensorScale = op.getTensorScale();
     scf::ParallelOp::create(
         b, ValueRange{index(b, 0), index(b, 0)},
-        ValueRange{index(b, rows), index(b, cols / blockSize)},
+        ValueRange{index(b, shape->rows), index(b, shape->blockCols)},
         ValueRange{index(b, 1), index(b, 1)},
         [&](OpBuilder &nested, Location loc, ValueRange ivs) {
           ImplicitLocOpBuilder ib(loc, nested);
-          emitDequantizeBlock(ib, *format, layout, data, scales, tensorScale,
-                              out, ivs[0], ivs[1]);
+          emitDequantizeBlock(ib, shape->format, shape->layout, data, scales,
+                              tensorScale, out, ivs[0], ivs[1]);
         });
     rewriter.replaceOp(op, bufferToTensor(b, out, resultType));
     return success();

@@ -33,31 +33,28 @@ struct DequantizeToGpu : OpRewritePattern<DequantizeOp> {
 
   LogicalResult matchAndRewrite(DequantizeOp op,
                                 PatternRewriter &rewriter) const override {
-    if (std::optional<std::string> reason = unsupportedReason(op))
-      return rewriter.notifyMatchFailure(op, *reason);
-    auto module = op->getParentOfType<ModuleOp>();
-    if (!module)
-      return rewriter.notifyMatchFailure(op, "not inside a module");
+    FailureOr<ModuleOp> module =
+        kernelHostModule(op, unsupportedReason(op), rewriter);
+    if (failed(module))
+      return failure();
     auto resultType = cast<RankedTensorType>(op.getResult().getType());
-    auto scalesType = cast<RankedTensorType>(op.getScales().getType());
-    std::optional<Format> format =
-        getFormatForScaleType(scalesType.getElementType());
-    if (!format)
+    std::optional<DequantizeShape> shape = getDequantizeShape(op);
+    if (!shape)
       return rewriter.notifyMatchFailure(op, "unknown scale type");
-    ScaleLayout layout = scalesType.getRank() == 5 ? ScaleLayout::tcgen05
-                                                   : ScaleLayout::row_major;
-    int64_t rows = resultType.getDimSize(0), cols = resultType.getDimSize(1);
-    int64_t blockCols = cols / getBlockSize(*format);
+    Format format = shape->format;
+    ScaleLayout layout = shape->layout;
+    int64_t rows = shape->rows, cols = shape->cols;
+    int64_t blockCols = shape->blockCols;
 
     MemRefType dataType = bufferType(op.getData()),
                scaleType = bufferType(op.getScales()),
                outType = bufferType(op.getResult());
     std::string name = std::string("dequantize_") +
-                       (*format == Format::nvfp4 ? "nvfp4_" : "mxfp4_") +
+                       (format == Format::nvfp4 ? "nvfp4_" : "mxfp4_") +
                        std::to_string(rows) + "x" + std::to_string(cols) + "_" +
                        typeName(resultType.getElementType()) +
                        (layout == ScaleLayout::tcgen05 ? "_tcgen05" : "");
-    gpu::GPUModuleOp kernels = getKernelModule(module, rewriter, chip);
+    gpu::GPUModuleOp kernels = getKernelModule(*module, rewriter, chip);
     gpu::GPUFuncOp kernel = getOrCreateKernel(
         kernels, op.getLoc(), name,
         {dataType, scaleType, rewriter.getF32Type(), outType}, {},
@@ -65,7 +62,7 @@ struct DequantizeToGpu : OpRewritePattern<DequantizeOp> {
           forEachItem(
               b, rows * blockCols, [&](ImplicitLocOpBuilder &ib, Value gid) {
                 Value n = arith::ConstantIndexOp::create(ib, blockCols);
-                emitDequantizeBlock(ib, *format, layout, func.getArgument(0),
+                emitDequantizeBlock(ib, format, layout, func.getArgument(0),
                                     func.getArgument(1), func.getArgument(2),
                                     func.getArgument(3),
                                     arith::DivUIOp::create(ib, gid, n),

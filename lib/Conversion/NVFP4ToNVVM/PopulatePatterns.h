@@ -30,6 +30,19 @@ std::optional<std::string> unsupportedReason(ScaledMatmulOp op,
 std::optional<std::string> unsupportedReason(QuantizeOp op);
 std::optional<std::string> unsupportedReason(DequantizeOp op);
 
+/// The module that will hold `op`'s kernels, or a match failure with the
+/// reason `op` cannot be lowered (`reason`, if any).
+inline FailureOr<ModuleOp> kernelHostModule(Operation *op,
+                                            std::optional<std::string> reason,
+                                            PatternRewriter &rewriter) {
+  if (reason)
+    return rewriter.notifyMatchFailure(op, *reason);
+  auto module = op->getParentOfType<ModuleOp>();
+  if (!module)
+    return rewriter.notifyMatchFailure(op, "not inside a module");
+  return module;
+}
+
 /// The gpu.module @nvfp4_kernels of `module` (the chip's target), created
 /// on first use; marks `module` as a GPU container module.
 gpu::GPUModuleOp getKernelModule(ModuleOp module, OpBuilder &b,

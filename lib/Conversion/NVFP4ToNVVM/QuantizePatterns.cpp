@@ -309,11 +309,10 @@ struct QuantizeToGpu : OpRewritePattern<QuantizeOp> {
 
   LogicalResult matchAndRewrite(QuantizeOp op,
                                 PatternRewriter &rewriter) const override {
-    if (std::optional<std::string> reason = unsupportedReason(op))
-      return rewriter.notifyMatchFailure(op, *reason);
-    auto module = op->getParentOfType<ModuleOp>();
-    if (!module)
-      return rewriter.notifyMatchFailure(op, "not inside a module");
+    FailureOr<ModuleOp> module =
+        kernelHostModule(op, unsupportedReason(op), rewriter);
+    if (failed(module))
+      return failure();
     fp4::QuantizeOptions o = getQuantizeOptions(op);
     QuantizeGeometry g = getQuantizeGeometry(op, o);
     bool nvfp4 = o.format == fp4::Format::NVFP4;
@@ -336,7 +335,7 @@ struct QuantizeToGpu : OpRewritePattern<QuantizeOp> {
     auto inType = cast<MemRefType>(in.getType());
     auto bitsType = cast<MemRefType>(bits.getType());
 
-    gpu::GPUModuleOp kernels = getKernelModule(module, rewriter, chip);
+    gpu::GPUModuleOp kernels = getKernelModule(*module, rewriter, chip);
     if (nvfp4 && !calibrated) {
       int64_t chunks = inType.getNumElements() / kChunk;
       launchKernel(b, getAmaxKernel(kernels, op, inType, bitsType),

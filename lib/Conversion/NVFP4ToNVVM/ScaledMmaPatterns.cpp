@@ -142,15 +142,14 @@ struct ScaledMatmulToGpu : OpRewritePattern<ScaledMatmulOp> {
 
   LogicalResult matchAndRewrite(ScaledMatmulOp op,
                                 PatternRewriter &rewriter) const override {
-    if (std::optional<std::string> reason = unsupportedReason(op, chip))
-      return rewriter.notifyMatchFailure(op, *reason);
-    auto module = op->getParentOfType<ModuleOp>();
-    if (!module)
-      return rewriter.notifyMatchFailure(op, "not inside a module");
+    FailureOr<ModuleOp> module =
+        kernelHostModule(op, unsupportedReason(op, chip), rewriter);
+    if (failed(module))
+      return failure();
     FailureOr<KernelPlan> plan = planKernel(op, chip);
     if (failed(plan))
       return failure();
-    gpu::GPUModuleOp kernels = getKernelModule(module, rewriter, chip);
+    gpu::GPUModuleOp kernels = getKernelModule(*module, rewriter, chip);
     FailureOr<gpu::GPUFuncOp> kernel = getKernel(kernels, *plan, chip, op);
     if (failed(kernel))
       return failure();
