@@ -3,9 +3,11 @@
 # a constant weight's quantization, compiles an NVFP4 layer for the host CPU
 # (nvfp4-lower-to-cpu) and runs it, compiles the sm_100a example through
 # fp4-opt to PTX and a cubin, showing the Blackwell instructions in the
-# result, and compiles the example models (generated MLP block and decoder
-# layer) end to end for sm_100a and the CPU, with a report of what became
-# NVFP4, and runs them on the CPU. Outputs go to build/examples/.
+# result, compiles the same example for Hopper (sm_90a, the GPU the project
+# runs on: scripts/gpu-bundle.sh, scripts/gpu-run.sh), and compiles the
+# example models (generated MLP block and decoder layer) end to end for
+# sm_100a and the CPU, with a report of what became NVFP4, and runs them on
+# the CPU. Outputs go to build/examples/.
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/env.sh"
 bash "$FP4_ROOT/scripts/build.sh"
@@ -53,6 +55,23 @@ if command -v ptxas >/dev/null; then
   fi
 else
   echo "ptxas not found: skipping the cubin"
+fi
+fp4_phase_end
+
+fp4_phase_start "compile $(basename "$example") for sm_90a (Hopper)"
+# The same ops for the H200: quantize with the portable E2M1 code, the
+# matmul on mma.sync; scripts/gpu-bundle.sh + gpu-run.sh run them there.
+fp4-opt "$example" --nvfp4-lower-to-gpu=chip=sm_90a -o "$out/sm90a.isa.mlir"
+"$FP4_VENV/bin/python" "$FP4_ROOT/scripts/extract-gpu-binary.py" \
+  "$out/sm90a.isa.mlir" "$out/sm90a.ptx"
+grep -oE '^\.target [a-z0-9_]+|\.entry [a-z0-9_]+|mma\.sync\.aligned\.[a-z0-9.]+|cvt\.rn\.satfinite\.[a-z0-9]+\.f32' \
+  "$out/sm90a.ptx" | sort | uniq -c
+if command -v ptxas >/dev/null && command -v cuobjdump >/dev/null; then
+  ptxas -arch=sm_90a -v "$out/sm90a.ptx" -o "$out/sm90a.cubin" 2>&1 \
+    | grep -E "Compiling entry|spill"
+  cuobjdump -sass "$out/sm90a.cubin" \
+    | grep -oE 'HMMA\.16816\.F32\.BF16|LDSM\.16\.M88\.4|F2FP\.SATFINITE\.E4M3[.A-Z0-9_]*' \
+    | sort | uniq -c
 fi
 fp4_phase_end
 
