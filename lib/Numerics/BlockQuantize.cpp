@@ -44,7 +44,9 @@ std::string parseRuleSpec(const std::string &spec, QuantizeOptions &o) {
     std::string digits = spec.substr(7);
     if (digits.empty() || digits.size() > 3 ||
         digits.find_first_not_of("0123456789") != std::string::npos)
-      return "bad search radius in '" + spec + "' (expected search:R, R >= 0)";
+      return "bad search radius in '" + spec + "' (expected search:R, R in " +
+             std::to_string(kMinSearchRadius) + ".." +
+             std::to_string(kMaxSearchRadius) + ")";
     o.rule = ScaleRule::ScaleSearch;
     o.searchRadius = std::stoi(digits);
   } else {
@@ -98,11 +100,11 @@ std::string validateQuantizeOptions(const QuantizeOptions &o, uint64_t rows,
   if (o.metric != ErrorMetric::MSE && o.rule != ScaleRule::FourOverSix)
     return "the error metric applies to four_over_six only; scale_search and "
            "exact minimize the squared error";
-  int maxRadius = o.format == Format::NVFP4 ? kMaxNVFP4Byte : kMaxMXFP4Code - 1;
   if (o.rule == ScaleRule::ScaleSearch &&
-      (o.searchRadius < 0 || o.searchRadius > maxRadius))
-    return "the search radius must be in [0, " + std::to_string(maxRadius) +
-           "], got " + std::to_string(o.searchRadius);
+      (o.searchRadius < kMinSearchRadius || o.searchRadius > kMaxSearchRadius))
+    return "the search radius must be in [" + std::to_string(kMinSearchRadius) +
+           ", " + std::to_string(kMaxSearchRadius) + "], got " +
+           std::to_string(o.searchRadius);
   if (o.hasCalibratedAmax) {
     if (o.format != Format::NVFP4)
       return "a calibrated amax applies to nvfp4 only (mxfp4 has no tensor "

@@ -46,13 +46,19 @@ namespace mlir::fp4 {
 /// Layout of the scale buffer.
 enum class ScaleLayout { RowMajor, Tcgen05 };
 
+/// The ScaleSearch radius range, in scale codes, of every interface (the
+/// library, fp4-quantize, the dialect, Python): radius 0 would be the
+/// max-based scale alone (static_6), and E4M3 has 126 positive finite codes.
+inline constexpr int kMinSearchRadius = 1;
+inline constexpr int kMaxSearchRadius = 126;
+
 /// Options of quantize().
 struct QuantizeOptions {
   Format format = Format::NVFP4;
   ScaleRule rule = ScaleRule::Static6;
   /// Four Over Six metric; ScaleSearch and Exact require MSE.
   ErrorMetric metric = ErrorMetric::MSE;
-  /// ScaleSearch radius in scale codes: 0..126 (NVFP4), 0..253 (MXFP4).
+  /// ScaleSearch radius in scale codes: kMinSearchRadius..kMaxSearchRadius.
   int searchRadius = 1;
   /// 16 x 16 tiles (NVFP4 only; R must be a multiple of 16).
   bool block2D = false;

@@ -5,6 +5,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "fp4/Dialect/NVFP4/IR/NVFP4.h"
+#include "fp4/Numerics/BlockQuantize.h"
 
 #include "mlir/IR/Builders.h"
 #include "mlir/IR/DialectImplementation.h"
@@ -25,8 +26,6 @@ void NVFP4Dialect::registerAttributes() {
       >();
 }
 
-/// The largest ScaleSearch radius: E4M3 has 126 positive finite codes.
-static constexpr int64_t kMaxSearchRadius = 126;
 
 /// A rule parameter is required by its `owner` rule and refused by others.
 static LogicalResult
@@ -54,9 +53,12 @@ ScaleRuleAttr::verify(function_ref<InFlightDiagnostic()> emitError,
                                 radius.has_value(), "radius",
                                 "radius = 1..126")))
     return failure();
-  if (radius && (*radius < 1 || *radius > kMaxSearchRadius))
-    return emitError() << "scale_search radius must be in [1, "
-                       << kMaxSearchRadius << "], got " << *radius;
+  // One range everywhere: the numerics library's.
+  if (radius && (*radius < fp4::kMinSearchRadius ||
+                 *radius > fp4::kMaxSearchRadius))
+    return emitError() << "scale_search radius must be in ["
+                       << fp4::kMinSearchRadius << ", "
+                       << fp4::kMaxSearchRadius << "], got " << *radius;
   return success();
 }
 
