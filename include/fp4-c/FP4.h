@@ -33,8 +33,10 @@ MLIR_CAPI_EXPORTED intptr_t fp4GetNumGpuBinaries(MlirModule module);
 MLIR_CAPI_EXPORTED MlirStringRef fp4GetGpuBinaryName(MlirModule module,
                                                      intptr_t index);
 
-/// The bytes of the first object of the `index`-th `gpu.binary` (PTX text,
-/// a cubin or a fatbinary, by the format it was serialized with).
+/// The bytes of the object that the `index`-th `gpu.binary` launches: the one
+/// its `#gpu.select_object` picks (by index or target), else the first (PTX
+/// text, a cubin or a fatbinary, by the format it was serialized with).
+/// Empty when the selection names no object.
 MLIR_CAPI_EXPORTED MlirStringRef fp4GetGpuBinaryObject(MlirModule module,
                                                        intptr_t index);
 

@@ -47,10 +47,32 @@ MlirStringRef fp4GetGpuBinaryName(MlirModule module, intptr_t index) {
   return binary ? wrap(binary.getSymName()) : mlirStringRefCreate(nullptr, 0);
 }
 
+/// The object that `binary`'s #gpu.select_object picks (by index or by
+/// target; the first object without one), as the GPU launch code does.
+static gpu::ObjectAttr selectedObject(gpu::BinaryOp binary) {
+  ArrayRef<Attribute> objects = binary.getObjects().getValue();
+  if (objects.empty())
+    return {};
+  auto select = dyn_cast_or_null<gpu::SelectObjectAttr>(
+      binary.getOffloadingHandlerAttr());
+  if (!select || !select.getTarget())
+    return cast<gpu::ObjectAttr>(objects.front());
+  if (auto index = dyn_cast<IntegerAttr>(select.getTarget())) {
+    int64_t i = index.getInt();
+    return i >= 0 && i < static_cast<int64_t>(objects.size())
+               ? cast<gpu::ObjectAttr>(objects[i])
+               : gpu::ObjectAttr();
+  }
+  for (Attribute object : objects)
+    if (cast<gpu::ObjectAttr>(object).getTarget() == select.getTarget())
+      return cast<gpu::ObjectAttr>(object);
+  return {};
+}
+
 MlirStringRef fp4GetGpuBinaryObject(MlirModule module, intptr_t index) {
   gpu::BinaryOp binary = getBinary(module, index);
-  if (!binary || binary.getObjects().empty())
+  gpu::ObjectAttr object = binary ? selectedObject(binary) : gpu::ObjectAttr();
+  if (!object)
     return mlirStringRefCreate(nullptr, 0);
-  auto object = cast<gpu::ObjectAttr>(binary.getObjects()[0]);
   return wrap(object.getObject().getValue());
 }
