@@ -45,7 +45,10 @@ uint8_t nvfp4StandardScale(float bamax, const TensorScale &ts) {
 }
 
 uint8_t mxfp4StandardScale(float bamax, float q) {
-  return ue8m0RoundUp(bamax / q);
+  uint8_t code = ue8m0RoundUp(bamax / q);
+  if (bamax > kMXFP4FiniteLimit && code > kMXFP4LargestFiniteCode)
+    return kMXFP4LargestFiniteCode;
+  return code;
 }
 
 static ScaleCandidate zeroCandidate(uint8_t byte) {
@@ -222,15 +225,16 @@ static float evaluate(const float *x, size_t n, const ScaleCandidate &c,
 // code). Each lane still sums its own errors in element order, so every
 // result equals candidateError() bit for bit; only the sequential sums of
 // different candidates overlap instead of running one after another.
-template <int Lanes> struct FloatVec;
-template <> struct FloatVec<4> {
+template <int Lanes>
+struct FloatVec;
+template <>
+struct FloatVec<4> {
   typedef float type __attribute__((vector_size(16)));
 };
 
 template <ErrorMetric Metric, int Lanes>
-static void laneErrors(const float *x, size_t n,
-                       const ScaleCandidate *const *c, int count,
-                       float *errors) {
+static void laneErrors(const float *x, size_t n, const ScaleCandidate *const *c,
+                       int count, float *errors) {
   using V = typename FloatVec<Lanes>::type;
   V r, t[8];
   for (int l = 0; l < Lanes; ++l) {
@@ -278,8 +282,8 @@ static void candidateErrorsImpl(const float *x, size_t n,
 
 // errors[j] = evaluate(x, n, c[j], metric, u) for j < count.
 static void evaluateMany(const float *x, size_t n,
-                         const ScaleCandidate *const *c, int count, ErrorMetric metric, const float *u,
-                         float *errors) {
+                         const ScaleCandidate *const *c, int count,
+                         ErrorMetric metric, const float *u, float *errors) {
   if (u) {
     for (int j = 0; j < count; ++j)
       errors[j] = evaluate(x, n, *c[j], metric, u);
@@ -383,9 +387,8 @@ ScaleChoice searchScale(Format format, const float *x, size_t n, int c0,
 // 0.25 (those elements quantize to 0). Otherwise clipping, sum of
 // (|x_i| - 6s)^2 over the elements beyond the largest representable value.
 template <bool Upward>
-static void laneBounds(const float *x, size_t n,
-                       const ScaleCandidate *const *c, int count,
-                       float *bounds) {
+static void laneBounds(const float *x, size_t n, const ScaleCandidate *const *c,
+                       int count, float *bounds) {
   using V = FloatVec<4>::type;
   V r, top;
   for (int l = 0; l < 4; ++l) {

@@ -103,6 +103,43 @@ void testNaNAndInf(Checker &c) {
           "MXFP4 Inf is clamped to FLT_MAX");
 }
 
+// MXFP4 blocks whose amax is near FLT_MAX: the max-based code 253 (2^126)
+// would encode the largest element as 4 * 2^126 = Inf. Every rule keeps
+// finite input finite (code 252: 6 * 2^125), for +-Inf input (clamped to
+// FLT_MAX) too.
+void testMXFP4NearFloatMax(Checker &c) {
+  std::vector<float> x = gaussianSamples(23, 2 * 64);
+  for (size_t i = 0; i < x.size(); ++i)
+    x[i] *= 0x1p122f;
+  x[3] = FLT_MAX;          // block 0: amax FLT_MAX
+  x[40] = -0x1.9p127f;     // block 1: just above the limit 1.5 * 2^127
+  x[64 + 7] = INFINITY;    // block 2: Inf, clamped to FLT_MAX
+  x[64 + 40] = 0x1.8p127f; // block 3: at the limit (code 252 anyway)
+  for (const char *rule :
+       {"static_6", "static_4", "search:1", "search:6", "exact"}) {
+    QuantizeOptions o;
+    o.format = Format::MXFP4;
+    parseRuleSpec(rule, o);
+    Quantized q = run(x, 2, 64, o);
+    std::vector<float> deq(x.size());
+    dequantize(q.values.data(), q.scales.data(), 2, 64, Format::MXFP4,
+               ScaleLayout::RowMajor, 1.0f, 1.0f, deq.data());
+    bool finite = q.result.ok;
+    for (float v : deq)
+      finite &= std::isfinite(v);
+    c.check(finite && q.scales[0] <= 252 && q.scales[1] <= 252 &&
+                q.scales[2] <= 252,
+            std::string("MXFP4 near FLT_MAX stays finite: ") + rule);
+  }
+  QuantizeOptions o;
+  o.format = Format::MXFP4;
+  Quantized q = run(x, 2, 64, o);
+  // static_6: block 0 (FLT_MAX / 6 > 2^125) would take 253; 252 with the
+  // largest element saturated to code 7 (6 * 2^125).
+  c.check(q.scales[0] == 252 && (q.code(0, 3) & 7) == 7,
+          "MXFP4 static_6 at FLT_MAX: code 252, element 6 * 2^125");
+}
+
 void testZerosAndTiny(Checker &c) {
   for (const char *rule :
        {"static_6", "static_4", "mse", "search:3", "exact"}) {
@@ -420,6 +457,7 @@ int runSpecial() {
   testCalibratedAmax(c);
   testTransposeAndLayout(c);
   testTiles(c);
+  testMXFP4NearFloatMax(c);
   testStochasticTensor(c);
   testDequantizeOrder(c);
   testInputTypes(c);

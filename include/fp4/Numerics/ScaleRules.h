@@ -91,7 +91,17 @@ float nvfp4ScaleHp(float bamax, const TensorScale &ts);
 /// The standard (max-based) NVFP4 scale byte: e4m3Encode(nvfp4ScaleHp()).
 uint8_t nvfp4StandardScale(float bamax, const TensorScale &ts);
 
-/// The standard MXFP4 scale code: ue8m0RoundUp(bamax / q).
+/// Above this block amax (1.5 * 2^127) the MXFP4 scale codes 253 (2^126) and
+/// 254 (2^127) could encode the largest element to a code whose value is
+/// infinite in fp32 (4 * 2^126, 2 * 2^127); code 252 (2^125) cannot (6 *
+/// 2^125 is finite).
+inline constexpr float kMXFP4FiniteLimit = 0x1.8p127f;
+inline constexpr uint8_t kMXFP4LargestFiniteCode = 252;
+
+/// The standard MXFP4 scale code: ue8m0RoundUp(bamax / q), lowered to
+/// kMXFP4LargestFiniteCode when bamax > kMXFP4FiniteLimit, so that finite
+/// input never decodes to Inf (the search rules start from it, and their
+/// candidates with infinite values have infinite error).
 uint8_t mxfp4StandardScale(float bamax, float q);
 
 /// One candidate block scale, preprocessed for encoding and error evaluation.

@@ -36,8 +36,8 @@ static Value i32(ImplicitLocOpBuilder &b, int64_t v) {
 Candidate loadCandidate(ImplicitLocOpBuilder &b, Value table, Value byte) {
   Value index = arith::IndexCastOp::create(b, b.getIndexType(), byte);
   Value zero = arith::ConstantIndexOp::create(b, 0);
-  Value row = vector::LoadOp::create(
-      b, VectorType::get({8}, b.getF32Type()), table, ValueRange{index, zero});
+  Value row = vector::LoadOp::create(b, VectorType::get({8}, b.getF32Type()),
+                                     table, ValueRange{index, zero});
   Candidate c;
   c.r = splat(b, vector::ExtractOp::create(b, row, ArrayRef<int64_t>{0}));
   for (int64_t k = 1; k < 8; ++k)
@@ -97,8 +97,9 @@ private:
 
 template <typename PerChunk>
 Value ScaleChooser::accumulate(fp4::ErrorMetric metric, PerChunk perChunk) {
-  auto kind = metric == fp4::ErrorMetric::AbsMax ? vector::CombiningKind::MAXNUMF
-                                                 : vector::CombiningKind::ADD;
+  auto kind = metric == fp4::ErrorMetric::AbsMax
+                  ? vector::CombiningKind::MAXNUMF
+                  : vector::CombiningKind::ADD;
   Value acc = arith::ConstantFloatOp::create(b, b.getF32Type(), APFloat(0.0f));
   for (size_t i = 0; i < block.x.size(); ++i)
     acc = vector::ReductionOp::create(b, kind, perChunk(i), acc);
@@ -120,9 +121,21 @@ Value ScaleChooser::error(Value byte, fp4::ErrorMetric metric) {
 Value ScaleChooser::standardByte(float q) {
   Value qc = arith::ConstantFloatOp::create(b, b.getF32Type(), APFloat(q));
   Value t = arith::DivFOp::create(b, block.bamax, qc);
-  Value byte = nvfp4() ? block.codecs->encodeE4M3(
-                             b, arith::MulFOp::create(b, t, block.gEnc))
-                       : ue8m0RoundUp(b, t);
+  Value byte =
+      nvfp4()
+          ? block.codecs->encodeE4M3(b, arith::MulFOp::create(b, t, block.gEnc))
+          : ue8m0RoundUp(b, t);
+  if (!nvfp4()) {
+    // mxfp4StandardScale: never a code whose values overflow to Inf.
+    Value large = arith::CmpFOp::create(
+        b, arith::CmpFPredicate::OGT, block.bamax,
+        arith::ConstantFloatOp::create(b, b.getF32Type(),
+                                       APFloat(fp4::kMXFP4FiniteLimit)));
+    Value capped = arith::MinUIOp::create(
+        b, byte,
+        arith::ConstantIntOp::create(b, fp4::kMXFP4LargestFiniteCode, 8));
+    byte = arith::SelectOp::create(b, large, capped, byte);
+  }
   return arith::ExtUIOp::create(b, b.getI32Type(), byte);
 }
 
@@ -140,8 +153,7 @@ Value ScaleChooser::fourOverSix() {
   };
   Value b6 = byteOf(sHp6), b4 = byteOf(sHp4);
   Value e6 = error(b6, o.metric), e4 = error(b4, o.metric);
-  Value picksFour =
-      arith::CmpFOp::create(b, arith::CmpFPredicate::OLT, e4, e6);
+  Value picksFour = arith::CmpFOp::create(b, arith::CmpFPredicate::OLT, e4, e6);
   return arith::SelectOp::create(b, picksFour, b4, b6);
 }
 
@@ -206,13 +218,12 @@ std::pair<Value, Value> ScaleChooser::walk(Value c0, int step,
         Value bound = inner.accumulate(fp4::ErrorMetric::MSE, [&](size_t i) {
           Value a = block.abs[i];
           if (step > 0) {
-            Value dead = arith::CmpFOp::create(
-                ib, arith::CmpFPredicate::OLE,
-                arith::MulFOp::create(ib, a, cand.r),
-                f32Const(ib, 0.25f, chunkType(ib)));
-            return arith::SelectOp::create(ib, dead,
-                                           arith::MulFOp::create(ib, a, a),
-                                           zero)
+            Value dead =
+                arith::CmpFOp::create(ib, arith::CmpFPredicate::OLE,
+                                      arith::MulFOp::create(ib, a, cand.r),
+                                      f32Const(ib, 0.25f, chunkType(ib)));
+            return arith::SelectOp::create(
+                       ib, dead, arith::MulFOp::create(ib, a, a), zero)
                 .getResult();
           }
           Value d = arith::SubFOp::create(ib, a, cand.xhat[6]);
@@ -223,11 +234,10 @@ std::pair<Value, Value> ScaleChooser::walk(Value c0, int step,
               .getResult();
         });
         // Continue while in range and !(bound > bestError).
-        Value notPruned = arith::CmpFOp::create(
-            ib, arith::CmpFPredicate::ULE, bound, bestError);
-        scf::ConditionOp::create(ib,
-                                 arith::AndIOp::create(ib, inRange, notPruned),
-                                 args);
+        Value notPruned = arith::CmpFOp::create(ib, arith::CmpFPredicate::ULE,
+                                                bound, bestError);
+        scf::ConditionOp::create(
+            ib, arith::AndIOp::create(ib, inRange, notPruned), args);
       },
       [&](OpBuilder &nested, Location loc, ValueRange args) {
         ImplicitLocOpBuilder ib(loc, nested);
