@@ -39,15 +39,20 @@
 using namespace fp4tools;
 
 namespace {
+/// `source` (one KernelSource.h test function) with the function renamed
+/// `name`, so that many share one module.
+std::string renamed(const std::string &source, const std::string &name) {
+  static const std::regex function(
+      R"(func\.func @(quantize|dequantize|matmul)\()");
+  return std::regex_replace(source, function, "func.func @" + name + "(");
+}
+
 /// Emit mode: collects the sources; nothing runs.
 class Recorder : public Executor {
 public:
   std::unique_ptr<Callable> compile(const std::string &source,
                                     std::string &) override {
-    static const std::regex name(
-        R"(func\.func @(quantize|dequantize|matmul)\()");
-    module += std::regex_replace(
-        source, name, "func.func @case" + std::to_string(next++) + "(");
+    module += renamed(source, "case" + std::to_string(next++));
     struct Nothing : Callable {
       bool call(const std::string &, const std::vector<void *> &) override {
         return true;
@@ -106,9 +111,8 @@ bool emitBench(const std::string &mlirPath, const std::string &jsonPath) {
   std::string module, json = "[\n";
   int next = 0;
   auto add = [&](std::string source, const std::string &entry) {
-    static const std::regex name(R"(func\.func @(quantize|matmul)\()");
     std::string fn = "bench" + std::to_string(next++);
-    module += std::regex_replace(source, name, "func.func @" + fn + "(");
+    module += renamed(source, fn);
     json += std::string(next > 1 ? ",\n" : "") + "  {\"function\": \"" + fn +
             "\", " + entry + "}";
   };

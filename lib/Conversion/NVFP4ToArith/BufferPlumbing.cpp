@@ -10,7 +10,7 @@ using namespace mlir;
 
 namespace mlir::nvfp4::arith_lowering {
 
-static MemRefType bufferType(RankedTensorType type) {
+MemRefType bufferType(RankedTensorType type) {
   return MemRefType::get(type.getShape(), type.getElementType());
 }
 

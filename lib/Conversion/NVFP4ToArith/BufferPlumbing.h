@@ -1,4 +1,5 @@
-//===- BufferPlumbing.h - Buffers and scale indices of the lowerings -*- C++ -*-===//
+//===- BufferPlumbing.h - Buffers and scale indices of the lowerings -*- C++
+//-*-===//
 //
 // Part of fp4-mlir. How the nvfp4 lowerings (portable and sm_100a) move
 // between tensors and buffers, and address block scales. Private to the
@@ -19,6 +20,8 @@ namespace mlir::nvfp4::arith_lowering {
 /// through bufferization.to_buffer (read only) and results leave through
 /// bufferization.to_tensor of a fresh allocation, so one-shot bufferization
 /// later fuses them with the surrounding code.
+/// The identity-layout memref type of a tensor type's buffer.
+MemRefType bufferType(RankedTensorType type);
 Value readBuffer(ImplicitLocOpBuilder &b, Value tensor);
 Value allocBuffer(ImplicitLocOpBuilder &b, RankedTensorType type);
 Value bufferToTensor(ImplicitLocOpBuilder &b, Value buffer,

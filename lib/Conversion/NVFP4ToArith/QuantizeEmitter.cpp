@@ -52,8 +52,9 @@ TensorScaleValues emitTensorScale(ImplicitLocOpBuilder &b,
   using P = arith::CmpFPredicate;
   ts.valid = arith::AndIOp::create(
       b,
-      arith::AndIOp::create(b, arith::CmpFOp::create(b, P::OGT, amax, f32(0.0f)),
-                            arith::CmpFOp::create(b, P::OLE, amax, f32(FLT_MAX))),
+      arith::AndIOp::create(
+          b, arith::CmpFOp::create(b, P::OGT, amax, f32(0.0f)),
+          arith::CmpFOp::create(b, P::OLE, amax, f32(FLT_MAX))),
       arith::CmpFOp::create(b, P::OLE, ts.gEnc, f32(FLT_MAX)));
   return ts;
 }
@@ -122,8 +123,7 @@ void QuantizeEmitter::emitTableEntry(Value iv, Value table, Value gDec,
     Value finite =
         arith::CmpFOp::create(ib, arith::CmpFPredicate::OLT, r, c(FLT_MAX));
     r = arith::SelectOp::create(ib, finite, r, c(FLT_MAX));
-    zero = arith::CmpFOp::create(ib, arith::CmpFPredicate::OEQ, scale,
-                                 c(0.0f));
+    zero = arith::CmpFOp::create(ib, arith::CmpFPredicate::OEQ, scale, c(0.0f));
   } else {
     // makeMXFP4Candidate: r = 2^(127 - code), code 0 is a zero block.
     scale = ue8m0Decode(ib, byte);
@@ -134,8 +134,7 @@ void QuantizeEmitter::emitTableEntry(Value iv, Value table, Value gDec,
   SmallVector<Value> entry{r};
   for (int k = 1; k < 8; ++k) {
     // NVFP4: ((e2m1 * s) * amax) / divisor; MXFP4: e2m1 * 2^(code-127).
-    Value xhat =
-        arith::MulFOp::create(ib, c(fp4::kE2M1Magnitudes[k]), scale);
+    Value xhat = arith::MulFOp::create(ib, c(fp4::kE2M1Magnitudes[k]), scale);
     if (nvfp4())
       xhat = arith::DivFOp::create(ib, arith::MulFOp::create(ib, xhat, amax),
                                    c(divisor));
@@ -163,16 +162,21 @@ Value QuantizeEmitter::emitTable(Value gDec, Value amax) {
   return table;
 }
 
+llvm::MaybeAlign chunkAlignment(MemRefType type) {
+  if (!type.getLayout().isIdentity())
+    return std::nullopt;
+  return llvm::Align(kChunk * type.getElementType().getIntOrFloatBitWidth() /
+                     8);
+}
+
 Value QuantizeEmitter::loadChunk(Value row, Value col) {
   auto inputType = cast<MemRefType>(input.getType());
   Type element = inputType.getElementType();
   Value chunk;
   if (!g.transpose) {
-    // Chunks start at multiples of 16 elements (outCols is a multiple of
-    // the block size).
     llvm::MaybeAlign align;
-    if (alignedLoads && inputType.getLayout().isIdentity())
-      align = llvm::Align(kChunk * element.getIntOrFloatBitWidth() / 8);
+    if (alignedLoads)
+      align = chunkAlignment(inputType);
     chunk = vector::LoadOp::create(b, VectorType::get({kChunk}, element), input,
                                    ValueRange{row, col}, /*nontemporal=*/false,
                                    align);
@@ -184,7 +188,8 @@ Value QuantizeEmitter::loadChunk(Value row, Value col) {
       elements.push_back(
           memref::LoadOp::create(b, input, ValueRange{inRow, row}));
     }
-    chunk = vector::FromElementsOp::create(b, VectorType::get({kChunk}, element), elements);
+    chunk = vector::FromElementsOp::create(
+        b, VectorType::get({kChunk}, element), elements);
   }
   return chunk;
 }
@@ -222,7 +227,8 @@ void QuantizeEmitter::emitBlock(Value table, Value gEnc, Value infClamp,
   values.table = table;
   values.gEnc = gEnc;
   Value hasNaN = arith::ConstantIntOp::create(b, 0, 1);
-  Value bamax = arith::ConstantFloatOp::create(b, b.getF32Type(), APFloat(0.0f));
+  Value bamax =
+      arith::ConstantFloatOp::create(b, b.getF32Type(), APFloat(0.0f));
   SmallVector<std::pair<Value, Value>> positions; // (row, col) per chunk
   for (int64_t r = 0; r < g.groupRows; ++r) {
     Value row = arith::AddIOp::create(b, row0, index(r));
@@ -233,8 +239,7 @@ void QuantizeEmitter::emitBlock(Value table, Value gEnc, Value infClamp,
       if (!getElementTypeOrSelf(v.getType()).isF32()) // bf16 / f16: exact.
         v = arith::ExtFOp::create(b, f32Chunk, v);
       // cleanChunk16: +-Inf -> +-clamp; a NaN marks the block.
-      Value isNaN =
-          arith::CmpFOp::create(b, arith::CmpFPredicate::UNO, v, v);
+      Value isNaN = arith::CmpFOp::create(b, arith::CmpFPredicate::UNO, v, v);
       hasNaN = arith::OrIOp::create(
           b, hasNaN,
           vector::ReductionOp::create(b, vector::CombiningKind::OR, isNaN));
@@ -262,8 +267,8 @@ void QuantizeEmitter::emitBlock(Value table, Value gEnc, Value infClamp,
             b, vector::BroadcastOp::create(b, lanesType, base),
             arith::ConstantOp::create(
                 b, DenseElementsAttr::get(lanesType, ArrayRef(lanes))));
-        Value seed = arith::ConstantIntOp::create(
-            b, static_cast<int64_t>(o.seed), 64);
+        Value seed =
+            arith::ConstantIntOp::create(b, static_cast<int64_t>(o.seed), 64);
         values.offsets.push_back(stochasticOffset(b, seed, indices));
       }
     }

@@ -1,4 +1,5 @@
-//===- QuantizeEmitter.h - The quantize block loop as arith/vector -*- C++ -*-===//
+//===- QuantizeEmitter.h - The quantize block loop as arith/vector -*- C++
+//-*-===//
 //
 // Part of fp4-mlir. Emits nvfp4.quantize on buffers in the numerics
 // library's order: the candidate table, and per block the cleaning, block
@@ -45,6 +46,12 @@ public:
   virtual Value encodePacked(ImplicitLocOpBuilder &b, Value x, Value abs,
                              Value r, Value offsets) const;
 };
+
+/// The alignment a 16-element chunk load of a buffer of `type` may declare
+/// when the buffer itself is aligned to at least a chunk (device
+/// allocations): chunks start at multiples of 16 elements. None for a
+/// non-identity layout.
+llvm::MaybeAlign chunkAlignment(MemRefType type);
 
 /// The tensor scale of an NVFP4 quantization from `amax` (f32):
 /// gEnc = (Q * M) / amax, gDec = 1 / gEnc, and whether it is usable (amax

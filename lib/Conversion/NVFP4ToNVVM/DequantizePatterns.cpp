@@ -22,11 +22,6 @@ using namespace mlir::nvfp4::arith_lowering;
 namespace mlir::nvfp4::nvvm_lowering {
 
 namespace {
-MemRefType bufferType(Value tensor) {
-  auto type = cast<RankedTensorType>(tensor.getType());
-  return MemRefType::get(type.getShape(), type.getElementType());
-}
-
 struct DequantizeToGpu : OpRewritePattern<DequantizeOp> {
   DequantizeToGpu(MLIRContext *context, fp4::GpuChip chip)
       : OpRewritePattern(context), chip(chip) {}
@@ -46,9 +41,9 @@ struct DequantizeToGpu : OpRewritePattern<DequantizeOp> {
     int64_t rows = shape->rows, cols = shape->cols;
     int64_t blockCols = shape->blockCols;
 
-    MemRefType dataType = bufferType(op.getData()),
-               scaleType = bufferType(op.getScales()),
-               outType = bufferType(op.getResult());
+    MemRefType dataType = bufferType(op.getData().getType()),
+               scaleType = bufferType(op.getScales().getType()),
+               outType = bufferType(resultType);
     std::string name = std::string("dequantize_") +
                        (format == Format::nvfp4 ? "nvfp4_" : "mxfp4_") +
                        std::to_string(rows) + "x" + std::to_string(cols) + "_" +

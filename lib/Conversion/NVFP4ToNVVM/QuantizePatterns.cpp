@@ -161,12 +161,9 @@ gpu::GPUFuncOp getAmaxKernel(gpu::GPUModuleOp kernels, QuantizeOp op,
         Value flat = memref::CollapseShapeOp::create(
             b, in, ArrayRef<ReassociationIndices>{{0, 1}});
         auto chunkType = VectorType::get({kChunk}, inType.getElementType());
-        // Device buffers are (at least) 256-byte aligned and chunks start at
-        // multiples of 16 elements: vector loads, not one per element.
-        llvm::MaybeAlign chunkAlign;
-        if (inType.getLayout().isIdentity())
-          chunkAlign = llvm::Align(
-              kChunk * inType.getElementType().getIntOrFloatBitWidth() / 8);
+        // Device buffers are (at least) 256-byte aligned: vector loads, not
+        // one per element.
+        llvm::MaybeAlign chunkAlign = chunkAlignment(inType);
         Value m = reduceItemGroups(
             b, chunks, kAmaxChunksInFlight, zero,
             [&](ImplicitLocOpBuilder &ib, ValueRange group, Value acc) {

@@ -97,7 +97,7 @@ public:
       if (!buffer)
         continue;
       if (isa<MemoryEffects::Free>(effect.getEffect())) {
-        release(op, *buffer, /*copyBack=*/false);
+        release(op, *buffer);
         continue;
       }
       // Copies from or into the host buffer may be in flight: wait.
@@ -160,10 +160,10 @@ private:
                 .getAsyncToken();
   }
 
-  void release(Operation *op, Buffer &buffer, bool copyBack) {
+  /// Frees the device copy of a host buffer that `op` deallocates (its data
+  /// is dead: no copy back).
+  void release(Operation *op, Buffer &buffer) {
     OpBuilder b(op);
-    if (copyBack && buffer.deviceNewer)
-      this->copyBack(b, op->getLoc(), buffer);
     free(b, op->getLoc(), buffer);
     // The host buffer dies here: its copy must be freed before it.
     wait(b, op->getLoc());

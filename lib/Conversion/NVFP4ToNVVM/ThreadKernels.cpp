@@ -11,6 +11,10 @@ using namespace mlir;
 
 namespace mlir::nvfp4::nvvm_lowering {
 
+static Value indexConstant(ImplicitLocOpBuilder &b, int64_t v) {
+  return arith::ConstantIndexOp::create(b, v);
+}
+
 gpu::GPUFuncOp getOrCreateKernel(
     gpu::GPUModuleOp kernels, Location loc, StringRef name, TypeRange argTypes,
     TypeRange workgroup,
@@ -33,9 +37,7 @@ gpu::GPUFuncOp getOrCreateKernel(
 Value reduceItemGroups(
     ImplicitLocOpBuilder &b, int64_t items, int64_t unroll, Value init,
     function_ref<Value(ImplicitLocOpBuilder &, ValueRange, Value)> body) {
-  auto index = [&](int64_t v) {
-    return arith::ConstantIndexOp::create(b, v).getResult();
-  };
+  auto index = [&](int64_t v) { return indexConstant(b, v); };
   Value tid = gpu::ThreadIdOp::create(b, gpu::Dimension::x);
   Value bid = gpu::BlockIdOp::create(b, gpu::Dimension::x);
   Value ctas = gpu::GridDimOp::create(b, gpu::Dimension::x);
@@ -97,9 +99,7 @@ void forEachItem(ImplicitLocOpBuilder &b, int64_t items,
 void launchKernel(ImplicitLocOpBuilder &b, gpu::GPUFuncOp kernel,
                   ArrayRef<int64_t> grid, int64_t threads, ValueRange args,
                   ArrayRef<int32_t> access, int64_t dynamicSharedBytes) {
-  auto index = [&](int64_t v) {
-    return arith::ConstantIndexOp::create(b, v).getResult();
-  };
+  auto index = [&](int64_t v) { return indexConstant(b, v); };
   Value one = index(1);
   gpu::KernelDim3 gridDim{index(grid[0]),
                           grid.size() > 1 ? index(grid[1]) : one, one};
