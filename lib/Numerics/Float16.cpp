@@ -21,6 +21,25 @@ float f16ToFloat(uint16_t bits) {
   return bitsToFloat(sign | floatToBits(magnitude));
 }
 
+uint16_t floatToF16(float f) {
+  uint32_t bits = floatToBits(f);
+  uint16_t sign = static_cast<uint16_t>((bits >> 16) & 0x8000);
+  uint32_t abs = bits & 0x7FFFFFFF;
+  if (abs > 0x7F800000) // NaN: quiet, upper payload bits kept.
+    return sign | 0x7E00 | static_cast<uint16_t>((abs >> 13) & 0x3FF);
+  if (abs >= 0x477FF000) // >= 65520 (65504 + half an ulp) and Inf.
+    return sign | 0x7C00;
+  if (abs >= 0x38800000) { // Normal result (>= 2^-14): rebias 127 -> 15.
+    uint32_t r = abs - 0x38000000;
+    r += 0xFFF + ((r >> 13) & 1); // RNE on the 13 dropped bits.
+    return sign | static_cast<uint16_t>(r >> 13);
+  }
+  // Denormal or zero: |f| * 2^24 (exact) rounded to an integer by the RNE of
+  // an fp32 addition of 2^23; 1024 becomes the smallest normal, correctly.
+  float m = bitsToFloat(abs) * 0x1p24f;
+  return sign | static_cast<uint16_t>((m + 0x1p23f) - 0x1p23f);
+}
+
 void widenToFloat(const void *src, ElementType type, size_t first,
                   size_t stride, size_t count, float *dst) {
   switch (type) {

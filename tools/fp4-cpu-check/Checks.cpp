@@ -51,14 +51,6 @@ float bitsFloat(uint32_t b) {
   return f;
 }
 
-/// f32 -> f16 bits, round to nearest even (bf16: floatToBF16).
-uint16_t toF16(float f) {
-  _Float16 h = static_cast<_Float16>(f); // RNE on x86-64 (GCC >= 12).
-  uint16_t b;
-  std::memcpy(&b, &h, 2);
-  return b;
-}
-
 bool readFile(const std::string &path, std::vector<uint8_t> &out) {
   std::ifstream in(path, std::ios::binary);
   if (!in)
@@ -102,7 +94,7 @@ Input randomInput(ElementType type, uint64_t rows, uint64_t cols, uint32_t seed,
       if (type == ElementType::F32) {
         std::memcpy(&in.bytes[4 * i], &v, 4);
       } else {
-        uint16_t h = type == ElementType::BF16 ? floatToBF16(v) : toF16(v);
+        uint16_t h = type == ElementType::BF16 ? floatToBF16(v) : floatToF16(v);
         std::memcpy(&in.bytes[2 * i], &h, 2);
       }
     }
@@ -292,7 +284,7 @@ uint64_t countMismatches(const std::vector<float> &ref, const void *out,
         continue;
     } else {
       expected =
-          type == ElementType::BF16 ? floatToBF16(ref[i]) : toF16(ref[i]);
+          type == ElementType::BF16 ? floatToBF16(ref[i]) : floatToF16(ref[i]);
       uint16_t h;
       std::memcpy(&h, static_cast<const char *>(out) + 2 * i, 2);
       actual = h;

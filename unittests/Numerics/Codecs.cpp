@@ -11,6 +11,7 @@
 #include <algorithm>
 #include <cmath>
 #include <cstring>
+#include <limits>
 
 using namespace mlir::fp4;
 
@@ -196,13 +197,24 @@ void testUE8M0(Checker &c) {
           "UE8M0 zero, denormal and 7/6");
 }
 
+/// binary16 by its definition: (-1)^s 2^(e-15) (1 + m/1024), or
+/// 2^-14 (m/1024) for e = 0 (independent of f16ToFloat's bit shuffling).
+float f16ByDefinition(uint16_t h) {
+  int e = (h >> 10) & 0x1F, m = h & 0x3FF;
+  float sign = (h & 0x8000) ? -1.0f : 1.0f;
+  if (e == 0x1F)
+    return m ? std::numeric_limits<float>::quiet_NaN()
+             : sign * std::numeric_limits<float>::infinity();
+  if (e == 0)
+    return sign * std::ldexp(static_cast<float>(m) / 1024.0f, -14);
+  return sign * std::ldexp(1.0f + static_cast<float>(m) / 1024.0f, e - 15);
+}
+
 void testWidening(Checker &c) {
   uint64_t bad = 0;
   for (uint32_t bits = 0; bits < 65536; ++bits) {
     uint16_t h = static_cast<uint16_t>(bits);
-    _Float16 ref;
-    std::memcpy(&ref, &h, 2);
-    float want = static_cast<float>(ref), got = f16ToFloat(h);
+    float want = f16ByDefinition(h), got = f16ToFloat(h);
     bool same = std::isnan(want)
                     ? std::isnan(got)
                     : (got == want && std::signbit(got) == std::signbit(want));
@@ -216,6 +228,34 @@ void testWidening(Checker &c) {
   c.check(bad == 0, "f16/bf16 widening of all 65536 patterns");
 }
 
+/// floatToF16: every binary16 value round-trips; between each pair of
+/// neighbours (and 65504 / 65536 = Inf) the exact midpoint rounds to the even
+/// one and the fp32 values just beside it to the nearer; NaN stays NaN.
+void testF16Narrowing(Checker &c) {
+  uint64_t bad = 0;
+  for (uint32_t bits = 0; bits < 0x7C00; ++bits) {
+    for (uint16_t sign : {uint16_t(0), uint16_t(0x8000)}) {
+      uint16_t h = static_cast<uint16_t>(bits) | sign;
+      float lo = f16ToFloat(h);
+      bad += floatToF16(lo) != h;
+      float hi = bits == 0x7BFF ? (sign ? -65536.0f : 65536.0f)
+                                : f16ToFloat(static_cast<uint16_t>(h + 1));
+      float mid = (lo + hi) / 2; // Exact: 11 significant bits in 24.
+      uint16_t up = static_cast<uint16_t>(h + 1);
+      bad += floatToF16(mid) != ((bits & 1) ? up : h);
+      bad += floatToF16(std::nextafter(mid, hi)) != up;
+      bad += floatToF16(std::nextafter(mid, lo)) != h;
+    }
+  }
+  for (float nan : {std::numeric_limits<float>::quiet_NaN(),
+                    -std::numeric_limits<float>::quiet_NaN(),
+                    bitsToFloat(0x7F800001)})
+    bad += (floatToF16(nan) & 0x7C00) != 0x7C00 || (floatToF16(nan) & 0x3FF) == 0;
+  bad += floatToF16(std::numeric_limits<float>::infinity()) != 0x7C00;
+  bad += floatToF16(0x1p-26f) != 0 || floatToF16(0x1.000002p-25f) != 1;
+  c.check(bad == 0, "f16 narrowing (round to nearest even) of every neighbour pair");
+}
+
 } // namespace
 
 int runCodecs() {
@@ -225,6 +265,7 @@ int runCodecs() {
   testStochastic(c);
   testUE8M0(c);
   testWidening(c);
+  testF16Narrowing(c);
   return c.finish();
 }
 

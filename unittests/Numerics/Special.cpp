@@ -355,8 +355,7 @@ void testInputTypes(Checker &c) {
   std::vector<float> xb(x.size()), xh(x.size());
   for (size_t i = 0; i < x.size(); ++i) {
     bf[i] = static_cast<uint16_t>(floatToBits(x[i]) >> 16);
-    _Float16 f = static_cast<_Float16>(x[i]);
-    std::memcpy(&h[i], &f, 2);
+    h[i] = floatToF16(x[i]);
     xb[i] = bf16ToFloat(bf[i]);
     xh[i] = f16ToFloat(h[i]);
   }

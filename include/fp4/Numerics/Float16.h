@@ -52,6 +52,11 @@ inline uint16_t floatToBF16(float f) {
 /// NaN, whose payload is kept in the upper mantissa bits).
 float f16ToFloat(uint16_t bits);
 
+/// Narrows fp32 to IEEE binary16 bits, round to nearest even: overflow to
+/// +-Inf, denormal results as they round, NaN stays a quiet NaN. (Compilers
+/// disagree on _Float16 support, so tools and tests use this.)
+uint16_t floatToF16(float f);
+
 /// Widens `count` elements of `type` starting at element `first` of `src`,
 /// reading every `stride`-th element, into `dst`.
 void widenToFloat(const void *src, ElementType type, size_t first,
