@@ -20,7 +20,9 @@ source "$(dirname "${BASH_SOURCE[0]}")/env.sh"
 [ "${FP4_NO_BUILD:-0}" = 1 ] || bash "$FP4_ROOT/scripts/build.sh"
 export PATH="$FP4_PATH:$FP4_SITE/llvm/bin:$PATH"
 out="${1:-$FP4_ROOT/gpu-bundle}"
+# The full reference inputs when present, else the committed subset.
 golden="${FP4_GOLDEN_DIR:-$FP4_ROOT/../shared/golden/fouroversix}"
+[ -d "$golden" ] || golden="$FP4_ROOT/test/golden/fouroversix"
 mkdir -p "$out/golden"
 
 # module.mlir -> object: the GPU pipeline, LLVM IR, host machine code.

@@ -22,7 +22,17 @@ for d in (config.mlir_tools_dir, config.llvm_tools_dir, config.fp4_tools_dir):
 import sys
 
 config.substitutions.append(("%python", sys.executable))
-config.substitutions.append(("%golden", config.fp4_golden_dir))
+# The golden bytes: the full Four Over Six reference data when present
+# (FP4_GOLDEN_DIR, ../shared/golden/fouroversix by default), else the subset
+# committed under test/golden/fouroversix (its README.md), so that the golden
+# tests run on every clone. %golden_rows: rows of each input (2048 columns).
+golden_full = os.path.isdir(config.fp4_golden_dir)
+golden_dir = config.fp4_golden_dir if golden_full else os.path.join(
+    config.fp4_src_root, "test", "golden", "fouroversix")
+golden_rows = os.path.getsize(os.path.join(golden_dir, "gauss", "input.bf16")) // 4096
+config.substitutions.append(("%golden_rows", str(golden_rows)))
+config.substitutions.append(("%golden", golden_dir))
+config.available_features.add("golden-full" if golden_full else "golden-subset")
 config.substitutions.append(("%fp4_src_root", config.fp4_src_root))
 
 if config.fp4_enable_mlir:
@@ -44,9 +54,6 @@ if glob.glob(os.path.join(config.fp4_python_packages, "fp4_mlir", "_fp4.*.so")):
     config.available_features.add("python-bindings")
     config.environment["PYTHONPATH"] = config.fp4_python_packages
     config.substitutions.append(("%fp4_python_packages", config.fp4_python_packages))
-
-if os.path.isdir(config.fp4_golden_dir):
-    config.available_features.add("golden")
 
 
 def add_tool_feature(feature, path):
