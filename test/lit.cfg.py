@@ -35,6 +35,13 @@ config.substitutions.append(("%golden", golden_dir))
 config.available_features.add("golden-full" if golden_full else "golden-subset")
 config.substitutions.append(("%fp4_src_root", config.fp4_src_root))
 
+# A sanitized build (FP4_SANITIZE, scripts/test-sanitized.sh): every report
+# aborts its process, so the test fails.
+if config.fp4_sanitize:
+    config.available_features.add("sanitizers")
+    config.environment["ASAN_OPTIONS"] = "abort_on_error=1:detect_leaks=1"
+    config.environment["UBSAN_OPTIONS"] = "print_stacktrace=1:halt_on_error=1"
+
 if config.fp4_enable_mlir:
     config.available_features.add("mlir")
 else:

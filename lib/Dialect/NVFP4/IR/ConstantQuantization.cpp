@@ -11,11 +11,41 @@
 #include "mlir/IR/Builders.h"
 #include "mlir/IR/BuiltinAttributes.h"
 #include "mlir/IR/DialectResourceBlobManager.h"
+#include "llvm/Support/FormatVariadic.h"
 
 #include <cmath>
 
 using namespace mlir;
 using namespace mlir::nvfp4;
+
+std::string nvfp4::checkFoldLimits(int64_t elements,
+                                   const fp4::QuantizeOptions &options) {
+  int64_t candidates = 1;
+  switch (options.rule) {
+  case fp4::ScaleRule::Static6:
+  case fp4::ScaleRule::Static4:
+    break;
+  case fp4::ScaleRule::FourOverSix:
+    candidates = 2;
+    break;
+  case fp4::ScaleRule::ScaleSearch:
+    candidates = 2 * int64_t(options.searchRadius) + 1;
+    break;
+  case fp4::ScaleRule::Exact:
+    candidates = 16;
+    break;
+  }
+  if (elements > kMaxFoldElements)
+    return llvm::formatv("{0} elements exceed the compile-time limit of 2^28",
+                         elements)
+        .str();
+  if (elements * candidates > kMaxFoldWork)
+    return llvm::formatv("{0} elements x {1} scale candidates per block "
+                         "exceed the compile-time budget of 2^32 evaluations",
+                         elements, candidates)
+        .str();
+  return "";
+}
 
 FailureOr<ConstantBytes> nvfp4::getConstantBytes(ElementsAttr attr) {
   ConstantBytes bytes;
@@ -45,6 +75,8 @@ FailureOr<ConstantBytes> nvfp4::getConstantBytes(ElementsAttr attr) {
     bytes.data = raw.data();
     return bytes;
   }
+  if (dense.getNumElements() > kMaxFoldElements)
+    return failure();
   bytes.storage.reserve(raw.size() * dense.getNumElements());
   for (int64_t i = 0, e = dense.getNumElements(); i < e; ++i)
     bytes.storage.insert(bytes.storage.end(), raw.begin(), raw.end());
@@ -189,16 +221,18 @@ nvfp4::quantizeConstant(ElementsAttr input, const fp4::QuantizeOptions &options,
     error = "the constant is not a static rank-2 tensor";
     return failure();
   }
+  uint64_t rows = inputType.getDimSize(0), cols = inputType.getDimSize(1);
+  error = fp4::validateQuantizeOptions(options, rows, cols);
+  if (error.empty())
+    error = checkFoldLimits(inputType.getNumElements(), options);
+  if (!error.empty())
+    return failure();
   FailureOr<ConstantBytes> bytes = getConstantBytes(input);
   if (failed(bytes)) {
     error = "the constant's elements are not available as f32, bf16 or f16 "
             "bytes";
     return failure();
   }
-  uint64_t rows = inputType.getDimSize(0), cols = inputType.getDimSize(1);
-  error = fp4::validateQuantizeOptions(options, rows, cols);
-  if (!error.empty())
-    return failure();
 
   int64_t outRows = options.transpose ? cols : rows;
   int64_t outCols = options.transpose ? rows : cols;

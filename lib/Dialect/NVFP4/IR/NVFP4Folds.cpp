@@ -94,7 +94,8 @@ OpFoldResult DequantizeOp::fold(FoldAdaptor adaptor) {
   auto scales = dyn_cast_if_present<DenseElementsAttr>(adaptor.getScales());
   auto tensorScale = dyn_cast_if_present<FloatAttr>(adaptor.getTensorScale());
   RankedTensorType resultType = getResult().getType();
-  if (!data || !scales || !tensorScale || !resultType.hasStaticShape())
+  if (!data || !scales || !tensorScale || !resultType.hasStaticShape() ||
+      resultType.getNumElements() > kMaxFoldElements)
     return {};
   // Packed codes (i8) and scales (f8) both hold one byte per element.
   std::vector<uint8_t> dataStorage, scaleStorage;

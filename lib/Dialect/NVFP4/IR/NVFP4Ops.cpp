@@ -25,6 +25,33 @@ using namespace mlir::nvfp4;
 static constexpr int64_t kTileRows = 128;
 static constexpr int64_t kTileBlockCols = 4;
 
+/// Every static dimension, and the element count, of an nvfp4 operand or
+/// result is at most 2^48: element and byte offsets (x4 for f32) then fit in
+/// 64-bit index arithmetic everywhere, from these verifiers to the kernels.
+static constexpr uint64_t kMaxTensorElements = uint64_t(1) << 48;
+
+static LogicalResult verifyTensorSizes(Operation *op) {
+  for (Type type :
+       llvm::concat<const Type>(op->getOperandTypes(), op->getResultTypes())) {
+    auto tensor = dyn_cast<RankedTensorType>(type);
+    if (!tensor)
+      continue;
+    uint64_t elements = 1;
+    for (int64_t d : tensor.getShape()) {
+      if (ShapedType::isDynamic(d))
+        continue;
+      bool tooBig = uint64_t(d) > kMaxTensorElements ||
+                    (d != 0 && elements > kMaxTensorElements / uint64_t(d));
+      if (tooBig)
+        return op->emitOpError()
+               << "type " << tensor
+               << " exceeds the nvfp4 limit of 2^48 elements";
+      elements *= uint64_t(d);
+    }
+  }
+  return success();
+}
+
 /// True when both sizes are known and differ.
 static bool differ(int64_t a, int64_t b) {
   return !ShapedType::isDynamic(a) && !ShapedType::isDynamic(b) && a != b;
@@ -143,7 +170,11 @@ verifyPackedOperand(Operation *op, StringRef what, RankedTensorType dataType,
 // QuantizeOp
 //===----------------------------------------------------------------------===//
 
+LogicalResult AmaxOp::verify() { return verifyTensorSizes(*this); }
+
 LogicalResult QuantizeOp::verify() {
+  if (failed(verifyTensorSizes(*this)))
+    return failure();
   RankedTensorType inputType = getInput().getType();
   if (inputType.getRank() != 2)
     return emitOpError() << "expected a rank-2 input, but got rank "
@@ -218,6 +249,8 @@ void QuantizeOp::getCanonicalizationPatterns(RewritePatternSet &results,
 //===----------------------------------------------------------------------===//
 
 LogicalResult DequantizeOp::verify() {
+  if (failed(verifyTensorSizes(*this)))
+    return failure();
   FailureOr<PackedOperand> operand = verifyPackedOperand(
       *this, "operand", getData().getType(), getScales().getType());
   if (failed(operand))
@@ -237,6 +270,8 @@ LogicalResult DequantizeOp::verify() {
 //===----------------------------------------------------------------------===//
 
 LogicalResult ScaledMatmulOp::verify() {
+  if (failed(verifyTensorSizes(*this)))
+    return failure();
   FailureOr<PackedOperand> lhs = verifyPackedOperand(
       *this, "lhs", getLhs().getType(), getLhsScales().getType());
   if (failed(lhs))

@@ -327,6 +327,10 @@ MatmulRewriter::quantizeOnce(OpBuilder &b, Location loc, Value input,
   if (failed(folded)) {
     note = "; the constant weight could not be quantized at compile time (" +
            error + "), so it is quantized at run time";
+    // Said even without `report`: the user asked for a compile-time weight.
+    if (!settings.report)
+      emitRemark(loc) << "constant weight not quantized at compile time ("
+                      << error << "); it is quantized at run time";
     return {op.getData(), op.getScales(), op.getTensorScale()};
   }
   if (settings.report)

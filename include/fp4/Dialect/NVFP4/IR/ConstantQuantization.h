@@ -29,8 +29,24 @@ struct ConstantBytes {
   std::vector<char> storage;
 };
 
-/// Views `attr` (f32, bf16 or f16 elements). Fails for other element types
-/// and for a dense_resource whose blob is not available (e.g. elided).
+/// Compile-time limits (docs/lowering.md, "Limits"). Constants beyond them
+/// are quantized at run time instead: the folders decline, and
+/// nvfp4-quantize-matmuls says why in its report. Elements: 2^28 (1 GiB of
+/// f32; every projection of a 70B Llama fits, an LM head of 128256 x 4096
+/// does not). Work: 2^32 candidate evaluations (elements x candidates per
+/// block: 1 static, 2 four_over_six, 2r + 1 scale_search, 16 exact, its
+/// typical cost after pruning), about ten seconds on one core.
+constexpr int64_t kMaxFoldElements = int64_t(1) << 28;
+constexpr int64_t kMaxFoldWork = int64_t(1) << 32;
+
+/// "" if a constant of `elements` elements may be folded under `options`,
+/// else why not (the limits above).
+std::string checkFoldLimits(int64_t elements,
+                            const fp4::QuantizeOptions &options);
+
+/// Views `attr` (f32, bf16 or f16 elements). Fails for other element types,
+/// for a dense_resource whose blob is not available (e.g. elided), and for a
+/// splat of more than kMaxFoldElements elements (it would be expanded).
 FailureOr<ConstantBytes> getConstantBytes(ElementsAttr attr);
 
 /// The packed data types of a quantized R x C matrix: R x C/2 `i8` data and

@@ -41,6 +41,7 @@ def NVFP4_AmaxOp : NVFP4_Op<"amax", [Pure]> {
   let results = (outs F32:$result);
   let assemblyFormat = "$input attr-dict `:` type($input)";
   let hasFolder = 1;
+  let hasVerifier = 1;
 }
 
 //===----------------------------------------------------------------------===//
