@@ -42,8 +42,12 @@ using namespace mlir::fp4;
 
 namespace {
 
+/// What the current input decoded to, printed with a finding.
+std::string currentCase;
+
 [[noreturn]] void finding(const char *what, long long a = 0, long long b = 0) {
-  std::fprintf(stderr, "fp4-fuzz-numerics: %s (%lld, %lld)\n", what, a, b);
+  std::fprintf(stderr, "fp4-fuzz-numerics: %s (%lld, %lld)\n  case: %s\n",
+               what, a, b, currentCase.c_str());
   std::abort();
 }
 
@@ -156,6 +160,13 @@ struct View {
 
 float mxfp4Scale(uint8_t code) { return ue8m0Decode(code); }
 
+/// NVFP4 tensors whose amax is 0, or so small that divisor / amax overflows,
+/// quantize to all zeros (docs/numerics.md).
+bool allZeroTensor(const QuantizeOptions &o, const QuantizeInfo &info) {
+  return o.format == Format::NVFP4 &&
+         (info.amax == 0.0f || !std::isfinite(info.divisor / info.amax));
+}
+
 /// Decoded value of magnitude code k under scale byte `s` (the library's
 /// dequantize op order, docs/numerics.md).
 float gridValue(const QuantizeOptions &o, const QuantizeInfo &info, uint8_t s,
@@ -191,7 +202,7 @@ void checkElementsAndNaN(const Case &c, const Quantized &q) {
         continue;
       }
       REQUIRE(s <= maxByte, s);
-      if (info.amax == 0.0f && o.format == Format::NVFP4)
+      if (allZeroTensor(o, info))
         REQUIRE(s == 0, s);
       float top = gridValue(o, info, s, 7);
       for (uint64_t k = 0; k < v.B; ++k) {
@@ -235,7 +246,7 @@ std::vector<float> blockErrors(const Case &c, const QuantizeOptions &o,
   const QuantizeInfo &info = q.result.info;
   View v(c, o, info.amax);
   TensorScale ts{};
-  if (o.format == Format::NVFP4 && info.amax > 0)
+  if (!allZeroTensor(o, info))
     ts = tensorScaleForRule(o.rule, info.amax);
   std::vector<float> errors;
   for (uint64_t r = 0; r < v.R; r += o.block2D ? 16 : 1) {
@@ -249,7 +260,7 @@ std::vector<float> blockErrors(const Case &c, const QuantizeOptions &o,
         codes.push_back(unpackE2M1(q.values.data(), i * v.C + k));
       }
       uint8_t s = v.scale(q.scales, r, bc);
-      if (hasNaN || info.amax == 0.0f) {
+      if (hasNaN || allZeroTensor(o, info)) {
         errors.push_back(NAN);
         continue;
       }
@@ -301,7 +312,7 @@ void checkRuleOrdering(const Case &c) {
 void checkFourOverSix(const Case &c, const Quantized &q) {
   const QuantizeOptions &o = c.o;
   if (o.rule != ScaleRule::FourOverSix || o.format != Format::NVFP4 ||
-      o.rounding != Rounding::Nearest || q.result.info.amax == 0.0f)
+      o.rounding != Rounding::Nearest || allZeroTensor(o, q.result.info))
     return;
   TensorScale ts = tensorScaleForRule(o.rule, q.result.info.amax);
   std::vector<float> chosen = blockErrors(c, o, q, o.metric);
@@ -410,6 +421,27 @@ void checkMatmul(const Case &c, const Quantized &q) {
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   FuzzedDataProvider in(data, size);
   Case c = decode(in);
+  {
+    const QuantizeOptions &o = c.o;
+    char buf[512];
+    std::snprintf(buf, sizeof(buf),
+                  "%s %s radius %d type %d %llux%llu 2d %d transpose %d "
+                  "tcgen05 %d stochastic %d seed %llu calibrated %d amax %a",
+                  o.format == Format::MXFP4 ? "mxfp4" : "nvfp4",
+                  ruleSpecName(o).c_str(), o.searchRadius, int(c.type),
+                  (unsigned long long)c.rows, (unsigned long long)c.cols,
+                  o.block2D, o.transpose,
+                  o.scaleLayout == ScaleLayout::Tcgen05,
+                  o.rounding == Rounding::Stochastic,
+                  (unsigned long long)o.seed, o.hasCalibratedAmax, o.amax);
+    currentCase = buf;
+    if (std::getenv("FP4_FUZZ_DUMP")) {
+      std::fprintf(stderr, "case: %s\n", buf);
+      for (uint64_t i = 0; i < c.rows * c.cols; ++i)
+        std::fprintf(stderr, "%a%s", elementAt(c, i),
+                     (i + 1) % c.cols ? " " : "\n");
+    }
+  }
   std::string invalid = validateQuantizeOptions(c.o, c.rows, c.cols);
   Quantized q = run(c, c.o);
   if (!invalid.empty()) {

@@ -338,9 +338,10 @@ std::string dequantize(const uint8_t *values, const uint8_t *scales,
                        ScaleLayout layout, float amax, float divisor,
                        float *out) {
   bool nvfp4 = format == Format::NVFP4;
+  float a = decodeAmax(amax), d = decodeDivisor(amax, divisor);
   return dequantizeWith(
       values, scales, outRows, outCols, format, layout,
-      [&](float es) { return nvfp4 ? (es * amax) / divisor : es; }, out);
+      [&](float es) { return nvfp4 ? (es * a) / d : es; }, out);
 }
 
 std::string dequantize(const uint8_t *values, const uint8_t *scales,

@@ -71,10 +71,10 @@ ScaleCandidate makeNVFP4Candidate(uint8_t byte, const TensorScale &ts,
   c.zero = false;
   float r = 1.0f / (ts.gDec * s);
   c.r = r < FLT_MAX ? r : FLT_MAX;
+  float amax = decodeAmax(ts.amax), divisor = decodeDivisor(ts.amax, ts.divisor);
   for (int k = 0; k < 8; ++k)
-    c.xhat[k] = withErrorTable
-                    ? ((kE2M1Magnitudes[k] * s) * ts.amax) / ts.divisor
-                    : 0.0f;
+    c.xhat[k] =
+        withErrorTable ? ((kE2M1Magnitudes[k] * s) * amax) / divisor : 0.0f;
   return c;
 }
 

@@ -140,6 +140,36 @@ void testMXFP4NearFloatMax(Checker &c) {
           "MXFP4 static_6 at FLT_MAX: code 252, element 6 * 2^125");
 }
 
+// NVFP4 tensors whose amax is above FLT_MAX / 2688 (about 1.3e35): the
+// dequantized value ((e2m1 * s) * amax) / divisor must not overflow in its
+// intermediate product (decodeAmax). Quantization is scale invariant under a
+// power of two, so x * 2^120 must give the bytes of x for every rule whose
+// block errors stay finite (MSE squares errors near 2^119 and overflows, see
+// docs/numerics.md), and every dequantized value must be finite.
+void testNVFP4LargeAmax(Checker &c) {
+  std::vector<float> x = gaussianSamples(31, 4 * 64), big(x.size());
+  for (size_t i = 0; i < x.size(); ++i)
+    big[i] = x[i] * 0x1p120f;
+  for (const char *rule :
+       {"static_6", "static_4", "mae", "abs_max", "search:3", "exact"}) {
+    QuantizeOptions o;
+    parseRuleSpec(rule, o);
+    Quantized q = run(big, 4, 64, o), ref = run(x, 4, 64, o);
+    std::vector<float> deq(big.size());
+    dequantize(q.values.data(), q.scales.data(), 4, 64, Format::NVFP4,
+               ScaleLayout::RowMajor, q.result.info.amax,
+               q.result.info.divisor, deq.data());
+    bool finite = q.result.ok;
+    for (float v : deq)
+      finite &= std::isfinite(v);
+    bool invariant = o.metric != ErrorMetric::MSE || o.rule == ScaleRule::Static6 ||
+                     o.rule == ScaleRule::Static4;
+    c.check(finite && (!invariant || sameOutput(q, ref)),
+            std::string("NVFP4 amax 2^122 decodes finite") +
+                (invariant ? ", same bytes as amax 2^2: " : ": ") + rule);
+  }
+}
+
 void testZerosAndTiny(Checker &c) {
   for (const char *rule :
        {"static_6", "static_4", "mse", "search:3", "exact"}) {
@@ -457,6 +487,7 @@ int runSpecial() {
   testTransposeAndLayout(c);
   testTiles(c);
   testMXFP4NearFloatMax(c);
+  testNVFP4LargeAmax(c);
   testStochasticTensor(c);
   testDequantizeOrder(c);
   testInputTypes(c);

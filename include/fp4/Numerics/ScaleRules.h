@@ -21,7 +21,8 @@
 //     code_i = E2M1(y_i)                  (E2M1.h; sign bit from x_i)
 //     byte == 0 (s == 0): every code is 0 (no sign bit).
 //   Dequantized value of a candidate (errors and dequantize()):
-//     xhat_i = ((e2m1(code_i) * s) * amax) / divisor   (e2m1 * s is exact)
+//     xhat_i = ((e2m1(code_i) * s) * amax) / divisor   (e2m1 * s is exact;
+//     amax >= 2^64: amax and divisor both times 2^-16, see decodeAmax)
 //   MXFP4 (no tensor scale; amax and divisor are 1):
 //     code = ue8m0RoundUp(bamax / Q); code 0 is a zero block;
 //     y_i = x_i * 2^(127 - code) (exact, equal to x_i / 2^(code-127));
@@ -77,6 +78,22 @@ struct TensorScale {
   float gEnc;    ///< divisor / amax.
   float gDec;    ///< 1 / gEnc.
 };
+
+/// The dequantized value ((e2m1 * s) * amax) / divisor of NVFP4 is evaluated
+/// as if fp32 had no exponent limit on the intermediate product, so that a
+/// finite value is never lost to an overflowing (e2m1 * s) * amax (possible
+/// for amax above FLT_MAX / 2688, about 1.3e35): from amax >= 2^64 on, both
+/// amax and divisor are scaled by 2^-16 first. That is exact, no product can
+/// then underflow (it stays >= 2^38), and the quotient is the same correctly
+/// rounded value, so below the overflow the bits are those of the plain
+/// formula. decodeAmax/decodeDivisor give the pair to use.
+inline constexpr float kDecodeRescaleFrom = 0x1p64f;
+inline float decodeAmax(float amax) {
+  return amax >= kDecodeRescaleFrom ? amax * 0x1p-16f : amax;
+}
+inline float decodeDivisor(float amax, float divisor) {
+  return amax >= kDecodeRescaleFrom ? divisor * 0x1p-16f : divisor;
+}
 
 /// Builds the tensor scale for `amax` (> 0) with constants `q` and `m`.
 TensorScale makeTensorScale(float amax, float q, float m);

@@ -131,13 +131,23 @@ void QuantizeEmitter::emitTableEntry(Value iv, Value table, Value gDec,
     zero = arith::CmpIOp::create(ib, arith::CmpIPredicate::eq, byte,
                                  arith::ConstantIntOp::create(ib, 0, 8));
   }
+  Value divisorValue;
+  if (nvfp4()) {
+    // decodeAmax / decodeDivisor: from amax >= 2^64 on, both times 2^-16.
+    Value rescale = arith::CmpFOp::create(ib, arith::CmpFPredicate::OGE, amax,
+                                          c(fp4::kDecodeRescaleFrom));
+    amax = arith::SelectOp::create(
+        ib, rescale, arith::MulFOp::create(ib, amax, c(0x1p-16f)), amax);
+    divisorValue = arith::SelectOp::create(ib, rescale, c(divisor * 0x1p-16f),
+                                           c(divisor));
+  }
   SmallVector<Value> entry{r};
   for (int k = 1; k < 8; ++k) {
     // NVFP4: ((e2m1 * s) * amax) / divisor; MXFP4: e2m1 * 2^(code-127).
     Value xhat = arith::MulFOp::create(ib, c(fp4::kE2M1Magnitudes[k]), scale);
     if (nvfp4())
       xhat = arith::DivFOp::create(ib, arith::MulFOp::create(ib, xhat, amax),
-                                   c(divisor));
+                                   divisorValue);
     entry.push_back(xhat);
   }
   for (Value &v : entry)
