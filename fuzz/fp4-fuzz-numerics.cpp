@@ -193,7 +193,12 @@ void checkElementsAndNaN(const Case &c, const Quantized &q) {
       bool hasNaN = false;
       for (auto [i, k] : v.block(r, bc))
         hasNaN |= std::isnan(v.raw(i, k));
-      REQUIRE(hasNaN == (s == nanByte), r, bc);
+      if (hasNaN != (s == nanByte) && std::getenv("FP4_FUZZ_DUMP"))
+        for (auto [i, k] : v.block(r, bc))
+          std::fprintf(stderr, "block (%llu, %llu): %a\n",
+                       (unsigned long long)i, (unsigned long long)k,
+                       v.raw(i, k));
+      REQUIRE(hasNaN == (s == nanByte), r * 1000 + bc, s * 10 + hasNaN);
       if (!o.block2D || r % 16 == 0)
         nanBlocks += hasNaN;
       if (hasNaN) {

@@ -192,9 +192,11 @@ void packChunk16(const uint8_t *codes, uint8_t *dst) {
 class Quantizer {
 public:
   Quantizer(const QuantizeOptions &o, const BlockRule &rule, float infClamp,
+            bool zeroTensor,
             uint64_t outRows, uint64_t outCols, uint8_t *values,
             uint8_t *scales)
-      : o(o), rule(rule), infClamp(infClamp), outCols(outCols),
+      : o(o), rule(rule), infClamp(infClamp), zeroTensor(zeroTensor),
+        outCols(outCols),
         blockLen(o.block2D ? kTile : blockSize(o.format)),
         groupRows(o.block2D ? kTile : 1),
         scaleCols(outCols / blockSize(o.format)), values(values),
@@ -226,6 +228,9 @@ public:
         ++nanBlocks;
         byte = o.format == Format::NVFP4 ? kE4M3NaN : kUE8M0NaN;
         std::memset(codes, 0, n);
+      } else if (zeroTensor) {
+        byte = 0;
+        std::memset(codes, 0, n);
       } else {
         byte = quantizeBlock(x, n, rule,
                              o.rounding == Rounding::Stochastic ? u : nullptr,
@@ -245,6 +250,8 @@ private:
   const QuantizeOptions &o;
   const BlockRule &rule;
   float infClamp;
+  /// Every block that holds no NaN is zero (amax 0 or too small).
+  bool zeroTensor;
   uint64_t outCols, blockLen, groupRows, scaleCols;
   uint8_t *values, *scales;
 };
@@ -276,24 +283,28 @@ QuantizeResult quantize(const void *input, ElementType type, uint64_t rows,
   rule.metric = o.metric;
   rule.searchRadius = o.searchRadius;
   float infClamp = FLT_MAX;
+  bool zeroTensor = false;
   if (o.format == Format::NVFP4) {
     info.amax =
         o.hasCalibratedAmax ? o.amax : finiteAbsMax(input, type, rows * cols);
     rule.ts = tensorScaleForRule(o.rule, info.amax);
     info.divisor = rule.ts.divisor;
     infClamp = info.amax;
-    if (info.amax == 0.0f || !std::isfinite(rule.ts.gEnc)) {
-      result.ok = true; // All-zero output (documented).
-      return result;
-    }
+    // All-zero output but for NaN blocks, which keep the NaN scale
+    // (docs/numerics.md).
+    zeroTensor = info.amax == 0.0f || !std::isfinite(rule.ts.gEnc);
   } else {
     info.amax = 1.0f;
     info.divisor = 1.0f;
   }
 
-  std::vector<ScaleCandidate> table = makeCandidateTable(o.format, rule.ts);
-  rule.table = table.data();
-  Quantizer q(o, rule, infClamp, info.outRows, info.outCols, values, scales);
+  std::vector<ScaleCandidate> table;
+  if (!zeroTensor) {
+    table = makeCandidateTable(o.format, rule.ts);
+    rule.table = table.data();
+  }
+  Quantizer q(o, rule, infClamp, zeroTensor, info.outRows, info.outCols,
+              values, scales);
   uint64_t groupRows = o.block2D ? kTile : 1;
   std::vector<float> buf(groupRows * info.outCols);
   for (uint64_t row0 = 0; row0 < info.outRows; row0 += groupRows) {

@@ -240,8 +240,17 @@ int runQuantizeChecks(Executor &exec, const std::string &goldenDir) {
     bf16Inputs.push_back(std::move(in));
   }
   bf16Inputs.push_back(randomInput(ElementType::BF16, 256, 2048, 1));
+  // A tensor with no finite non-zero element but NaNs: amax 0, so every block
+  // is zero except the NaN blocks, which keep the NaN scale.
+  Input nanOnly{"zeros-and-NaN", ElementType::F32, 128, 256,
+                std::vector<uint8_t>(128 * 256 * 4, 0)};
+  for (uint64_t i : {5u, 256u * 17 + 200, 256u * 127 + 255}) {
+    float nan = bitsFloat(0x7FC00000);
+    std::memcpy(&nanOnly.bytes[4 * i], &nan, 4);
+  }
   std::vector<Input> f32Inputs{randomInput(ElementType::F32, 128, 256, 2),
-                               randomInput(ElementType::F32, 128, 256, 3)};
+                               randomInput(ElementType::F32, 128, 256, 3),
+                               nanOnly};
   std::vector<Input> f16Inputs{randomInput(ElementType::F16, 128, 256, 4)};
 
   std::vector<QuantizeCase> cases;

@@ -212,6 +212,30 @@ void testZerosAndTiny(Checker &c) {
           "underflowing block scale flushes the block without sign bits");
 }
 
+// A tensor with no finite non-zero element, or only tiny ones (the tensor
+// scale is invalid): every block is zero, except that a block holding a NaN
+// keeps the NaN scale, so the NaN is not silently decoded as 0.
+void testNaNInZeroTensor(Checker &c) {
+  for (float other : {0.0f, 1e-40f}) {
+    std::vector<float> x(2 * 64, 0.0f);
+    x[3] = NAN;
+    x[64 + 40] = other;
+    for (const char *rule : {"static_6", "mse", "exact"}) {
+      QuantizeOptions o;
+      parseRuleSpec(rule, o);
+      Quantized q = run(x, 2, 64, o);
+      bool zeros = q.result.ok && q.result.info.nanBlocks == 1 &&
+                   q.scales[0] == kE4M3NaN;
+      for (size_t i = 1; i < q.scales.size(); ++i)
+        zeros &= q.scales[i] == 0;
+      for (uint8_t v : q.values)
+        zeros &= v == 0;
+      c.check(zeros, std::string("NaN block keeps its NaN scale in a zero "
+                                 "tensor: ") + rule + (other ? ", tiny" : ""));
+    }
+  }
+}
+
 void testCalibratedAmax(Checker &c) {
   std::vector<float> x(16, 0.5f);
   x[3] = 10.0f;
@@ -484,6 +508,7 @@ int runSpecial() {
   testNaNAndInf(c);
   testZerosAndTiny(c);
   testCalibratedAmax(c);
+  testNaNInZeroTensor(c);
   testTransposeAndLayout(c);
   testTiles(c);
   testMXFP4NearFloatMax(c);

@@ -321,6 +321,13 @@ void QuantizeEmitter::emitZeroBlock(Value group, Value block) {
   Value row0 = arith::MulIOp::create(b, group, index(g.groupRows));
   Value col0 = arith::MulIOp::create(b, block, index(g.blockSize));
   Value zeros = intConst(b, 0, 8, VectorType::get({kChunk / 2}, b.getI8Type()));
+  Value hasNaN = arith::ConstantIntOp::create(b, 0, 1);
+  for (Value v : loadBlock(group, block)) {
+    Value isNaN = arith::CmpFOp::create(b, arith::CmpFPredicate::UNO, v, v);
+    hasNaN = arith::OrIOp::create(
+        b, hasNaN,
+        vector::ReductionOp::create(b, vector::CombiningKind::OR, isNaN));
+  }
   for (int64_t r = 0; r < g.groupRows; ++r) {
     Value row = arith::AddIOp::create(b, row0, index(r));
     for (int64_t k = 0; k < g.blockSize; k += kChunk) {
@@ -329,7 +336,23 @@ void QuantizeEmitter::emitZeroBlock(Value group, Value block) {
       vector::StoreOp::create(b, zeros, data, ValueRange{row, byteCol});
     }
   }
-  storeScale(row0, block, arith::ConstantIntOp::create(b, 0, 8));
+  // A NaN block keeps its NaN scale, as in emitBlock.
+  Value nanByte = arith::ConstantIntOp::create(b, nvfp4() ? 0x7F : 0xFF, 8);
+  storeScale(row0, block,
+             arith::SelectOp::create(b, hasNaN, nanByte,
+                                     arith::ConstantIntOp::create(b, 0, 8)));
+}
+
+void QuantizeEmitter::emitZeroBlocks() {
+  scf::ParallelOp::create(
+      b, ValueRange{index(0), index(0)},
+      ValueRange{index(g.outRows / g.groupRows), index(g.scaleCols())},
+      ValueRange{index(1), index(1)},
+      [&](OpBuilder &nested, Location loc, ValueRange ivs) {
+        ImplicitLocOpBuilder ib(loc, nested);
+        QuantizeEmitter inner(ib, o, g, layout, input, data, scales, codecs);
+        inner.emitZeroBlock(ivs[0], ivs[1]);
+      });
 }
 
 void QuantizeEmitter::emitBlocks(Value gEnc, Value gDec, Value amax,

@@ -88,9 +88,12 @@ public:
   /// emitBlock on chunks from loadBlock(group, block).
   void emitBlock(Value table, Value gEnc, Value infClamp, Value group,
                  Value block, ArrayRef<Value> chunks);
-  /// Zero data and scale bytes for block `block` of row group `group` (the
-  /// result of an invalid tensor scale).
+  /// Block `block` of row group `group` under an invalid tensor scale (amax
+  /// 0 or too small): zero codes, and scale 0, or the NaN scale for a block
+  /// holding a NaN.
   void emitZeroBlock(Value group, Value block);
+  /// emitZeroBlock in an scf.parallel loop over all blocks.
+  void emitZeroBlocks();
   /// The table and an scf.parallel loop over all blocks.
   void emitBlocks(Value gEnc, Value gDec, Value amax, Value infClamp);
 

@@ -72,12 +72,9 @@ struct QuantizeLowering : OpRewritePattern<QuantizeOp> {
           },
           [&](OpBuilder &nested, Location loc) {
             ImplicitLocOpBuilder ib(loc, nested);
-            Value zeroByte = arith::ConstantIntOp::create(ib, 0, 8);
-            Value zeroScale = arith::BitcastOp::create(
-                ib, scalesType.getElementType(), zeroByte);
-            linalg::FillOp::create(ib, ValueRange{zeroByte}, ValueRange{data});
-            linalg::FillOp::create(ib, ValueRange{zeroScale},
-                                   ValueRange{scales});
+            QuantizeEmitter inner(ib, o, g, op.getScaleLayout(), input, data,
+                                  scales, codecs);
+            inner.emitZeroBlocks();
             scf::YieldOp::create(ib);
           });
       tensorScale = arith::SelectOp::create(b, valid, gDec, f32(0.0f));

@@ -27,9 +27,15 @@
 // CHECK:           vector.store %{{.*}}, %[[DATA]][%[[ROW]], %{{.*}}] : memref<32x32xi8>, vector<8xi8>
 // CHECK:           %[[BYTE:.*]] = arith.bitcast %{{.*}} : i8 to f8E4M3FN
 // CHECK:           memref.store %[[BYTE]], %[[SCALES]][%[[ROW]], %[[BLOCK]]]
+// An invalid tensor scale (amax 0 or tiny): zero blocks, but a block holding
+// a NaN keeps the NaN scale.
 // CHECK:       } else {
-// CHECK:         linalg.fill ins(%{{.*}} : i8) outs(%[[DATA]]
-// CHECK:         linalg.fill ins(%{{.*}} : f8E4M3FN) outs(%[[SCALES]]
+// CHECK:         scf.parallel
+// CHECK:           arith.cmpf uno
+// CHECK:           vector.store %{{.*}}, %[[DATA]]
+// CHECK:           %[[ZBYTE:.*]] = arith.select %{{.*}}, %{{.*}}, %{{.*}} : i8
+// CHECK:           %[[ZSCALE:.*]] = arith.bitcast %[[ZBYTE]] : i8 to f8E4M3FN
+// CHECK:           memref.store %[[ZSCALE]], %[[SCALES]]
 // CHECK:       %[[G:.*]] = arith.select %[[VALID]], %[[GDEC]], %{{.*}} : f32
 // CHECK:       %[[Q:.*]] = bufferization.to_tensor %[[DATA]] restrict writable
 // CHECK:       %[[S:.*]] = bufferization.to_tensor %[[SCALES]] restrict writable
