@@ -54,9 +54,12 @@ std::unique_ptr<CpuKernel> CpuKernel::compile(const std::string &source,
   if (failed(pm.run(*module)))
     return nullptr;
 
+  // The options hold a function_ref: the transformer must outlive create()
+  // (a temporary here was a stack-use-after-scope, found by ASan).
+  std::function<llvm::Error(llvm::Module *)> transformer =
+      makeOptimizingTransformer(/*optLevel=*/3, /*sizeLevel=*/0, nullptr);
   ExecutionEngineOptions options;
-  options.transformer = makeOptimizingTransformer(/*optLevel=*/3,
-                                                  /*sizeLevel=*/0, nullptr);
+  options.transformer = transformer;
   auto engine = ExecutionEngine::create(*module, options);
   if (!engine) {
     os << llvm::toString(engine.takeError());
