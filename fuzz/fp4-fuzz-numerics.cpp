@@ -91,11 +91,11 @@ Case decode(FuzzedDataProvider &in) {
   c.type = static_cast<ElementType>(in.ConsumeIntegralInRange<int>(0, 2));
   // Mostly whole blocks; sometimes any count, which must be refused.
   bool aligned = !(flags & 32);
-  c.rows = in.ConsumeIntegralInRange<uint64_t>(0, 3) * 16 +
+  c.rows = in.ConsumeIntegralInRange<uint64_t>(0, 2) * 16 +
            in.ConsumeIntegralInRange<uint64_t>(0, aligned ? 0 : 15);
   if (c.rows == 0 && aligned)
     c.rows = in.ConsumeIntegralInRange<uint64_t>(1, 16);
-  c.cols = in.ConsumeIntegralInRange<uint64_t>(0, 3) * 32 +
+  c.cols = in.ConsumeIntegralInRange<uint64_t>(0, 2) * 32 +
            in.ConsumeIntegralInRange<uint64_t>(0, aligned ? 0 : 31);
   if (c.cols == 0 && aligned)
     c.cols = 32;
