@@ -8,6 +8,7 @@
 # stops that target, leaves the input in build-san/fuzz/findings/ and makes
 # this script fail.
 #   scripts/fuzz.sh [SECONDS] [TARGET...]     TARGET: numerics differential opt
+# FP4_FUZZ_SEED=N fixes libFuzzer's seed (CI uses 1); 0 (default) picks one.
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/env.sh"
 FP4_SAN_BUILD="${FP4_SAN_BUILD:-$FP4_ROOT/build-san}"
@@ -55,6 +56,7 @@ for t in "${targets[@]}"; do
   t0=$(date +%s)
   result=ok
   "$bin" -max_total_time="$seconds" -timeout=30 -rss_limit_mb=4096 \
+    -seed="${FP4_FUZZ_SEED:-0}" \
     -print_final_stats=1 -artifact_prefix="$work/findings/$t-" "${extra[@]}" \
     > "$log" 2>&1 || { result="FINDING (see $log)"; status=1; }
   elapsed=$(( $(date +%s) - t0 ))
