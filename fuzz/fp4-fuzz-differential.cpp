@@ -168,24 +168,20 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     std::fprintf(stderr, "fp4-fuzz-differential: no @quantize\n");
     std::abort();
   }
-  for (uint64_t i = 0; i < vBytes; ++i)
-    if (v[i] != jv[i]) {
-      std::fprintf(stderr,
-                   "fp4-fuzz-differential: config %zu (%s): value byte %llu: "
-                   "library 0x%02X, compiled 0x%02X\n",
-                   index, quantizeAttributes(c.o).c_str(),
-                   (unsigned long long)i, v[i], jv[i]);
-      std::abort();
-    }
-  for (uint64_t i = 0; i < sBytes; ++i)
-    if (s[i] != js[i]) {
-      std::fprintf(stderr,
-                   "fp4-fuzz-differential: config %zu (%s): scale byte %llu: "
-                   "library 0x%02X, compiled 0x%02X\n",
-                   index, quantizeAttributes(c.o).c_str(),
-                   (unsigned long long)i, s[i], js[i]);
-      std::abort();
-    }
+  auto compare = [&](const char *what, const std::vector<uint8_t> &want,
+                     const std::vector<uint8_t> &got) {
+    for (size_t i = 0; i < want.size(); ++i)
+      if (want[i] != got[i]) {
+        std::fprintf(stderr,
+                     "fp4-fuzz-differential: config %zu (%s): %s byte %zu: "
+                     "library 0x%02X, compiled 0x%02X\n",
+                     index, quantizeAttributes(c.o).c_str(), what, i, want[i],
+                     got[i]);
+        std::abort();
+      }
+  };
+  compare("value", v, jv);
+  compare("scale", s, js);
   if (floatToBits(g) != floatToBits(jg)) {
     std::fprintf(stderr,
                  "fp4-fuzz-differential: config %zu: g library %a, compiled "

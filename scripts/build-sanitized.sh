@@ -22,22 +22,10 @@ fp4_phase_end
 
 export PATH="$FP4_PATH:$PATH"
 fp4_phase_start configure-sanitized
-if [[ ! -f "$FP4_SAN_BUILD/build.ninja" ]]; then
-  cmake -G Ninja -S "$FP4_ROOT" -B "$FP4_SAN_BUILD" \
-    -DCMAKE_BUILD_TYPE=Release \
-    -DCMAKE_C_COMPILER=clang-14 -DCMAKE_CXX_COMPILER=clang++-14 \
-    -DFP4_SANITIZE=address,undefined -DFP4_FUZZ=ON \
-    -DCMAKE_CXX_FLAGS_RELEASE="-O1 -DNDEBUG" -DCMAKE_C_FLAGS_RELEASE="-O1 -DNDEBUG" \
-    -DCMAKE_MAKE_PROGRAM="$FP4_VENV/bin/ninja" \
-    -DMLIR_DIR="$FP4_SITE/mlir/lib/cmake/mlir" \
-    -DLLVM_DIR="$FP4_SITE/llvm/lib/cmake/llvm" \
-    -DLLVM_TOOLS_DIR="$FP4_SITE/llvm/bin" \
-    -DMLIR_TOOLS_DIR="$FP4_SITE/mlir/bin" \
-    -DFP4_LIT="$FP4_VENV/bin/lit" \
-    -DPython_EXECUTABLE="$FP4_VENV/bin/python" >/dev/null
-else
-  echo "configure: reusing $FP4_SAN_BUILD"
-fi
+fp4_configure "$FP4_SAN_BUILD" \
+  -DCMAKE_C_COMPILER=clang-14 -DCMAKE_CXX_COMPILER=clang++-14 \
+  -DFP4_SANITIZE=address,undefined -DFP4_FUZZ=ON \
+  -DCMAKE_CXX_FLAGS_RELEASE="-O1 -DNDEBUG" -DCMAKE_C_FLAGS_RELEASE="-O1 -DNDEBUG"
 fp4_phase_end
 
 fp4_phase_start build-sanitized

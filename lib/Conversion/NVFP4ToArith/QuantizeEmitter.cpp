@@ -343,7 +343,8 @@ void QuantizeEmitter::emitZeroBlock(Value group, Value block) {
                                      arith::ConstantIntOp::create(b, 0, 8)));
 }
 
-void QuantizeEmitter::emitZeroBlocks() {
+void QuantizeEmitter::forEachBlock(
+    llvm::function_ref<void(QuantizeEmitter &, Value, Value)> body) {
   scf::ParallelOp::create(
       b, ValueRange{index(0), index(0)},
       ValueRange{index(g.outRows / g.groupRows), index(g.scaleCols())},
@@ -351,22 +352,22 @@ void QuantizeEmitter::emitZeroBlocks() {
       [&](OpBuilder &nested, Location loc, ValueRange ivs) {
         ImplicitLocOpBuilder ib(loc, nested);
         QuantizeEmitter inner(ib, o, g, layout, input, data, scales, codecs);
-        inner.emitZeroBlock(ivs[0], ivs[1]);
+        body(inner, ivs[0], ivs[1]);
       });
+}
+
+void QuantizeEmitter::emitZeroBlocks() {
+  forEachBlock([](QuantizeEmitter &inner, Value group, Value block) {
+    inner.emitZeroBlock(group, block);
+  });
 }
 
 void QuantizeEmitter::emitBlocks(Value gEnc, Value gDec, Value amax,
                                  Value infClamp) {
   Value table = emitTable(gDec, amax);
-  scf::ParallelOp::create(
-      b, ValueRange{index(0), index(0)},
-      ValueRange{index(g.outRows / g.groupRows), index(g.scaleCols())},
-      ValueRange{index(1), index(1)},
-      [&](OpBuilder &nested, Location loc, ValueRange ivs) {
-        ImplicitLocOpBuilder ib(loc, nested);
-        QuantizeEmitter inner(ib, o, g, layout, input, data, scales, codecs);
-        inner.emitBlock(table, gEnc, infClamp, ivs[0], ivs[1]);
-      });
+  forEachBlock([&](QuantizeEmitter &inner, Value group, Value block) {
+    inner.emitBlock(table, gEnc, infClamp, group, block);
+  });
 }
 
 } // namespace mlir::nvfp4::arith_lowering

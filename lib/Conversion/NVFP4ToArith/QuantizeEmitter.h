@@ -94,6 +94,10 @@ public:
   void emitZeroBlock(Value group, Value block);
   /// emitZeroBlock in an scf.parallel loop over all blocks.
   void emitZeroBlocks();
+  /// An scf.parallel loop over (row group, block); `body` emits one block
+  /// with an emitter at the loop body's insertion point.
+  void forEachBlock(
+      llvm::function_ref<void(QuantizeEmitter &, Value, Value)> body);
   /// The table and an scf.parallel loop over all blocks.
   void emitBlocks(Value gEnc, Value gDec, Value amax, Value infClamp);
 
