@@ -237,6 +237,12 @@ void checkElementsAndNaN(const Case &c, const Quantized &q) {
         float bound = o.rounding == Rounding::Nearest
                           ? best
                           : std::max(a - below, above - a);
+        if (err > bound + slack && std::getenv("FP4_FUZZ_DUMP"))
+          std::fprintf(stderr,
+                       "element (%llu, %llu): x %a decoded %a, scale byte "
+                       "0x%02X, grid top %a, error %a, bound %a, slack %a\n",
+                       (unsigned long long)r, (unsigned long long)col, xv, got,
+                       s, top, err, bound, slack);
         REQUIRE(err <= bound + slack, r, col);
       }
     }

@@ -292,7 +292,7 @@ QuantizeResult quantize(const void *input, ElementType type, uint64_t rows,
     infClamp = info.amax;
     // All-zero output but for NaN blocks, which keep the NaN scale
     // (docs/numerics.md).
-    zeroTensor = info.amax == 0.0f || !std::isfinite(rule.ts.gEnc);
+    zeroTensor = !usableTensorScale(rule.ts);
   } else {
     info.amax = 1.0f;
     info.divisor = 1.0f;
@@ -368,7 +368,7 @@ float decodeTensorScale(const QuantizeOptions &options,
   if (options.format == Format::MXFP4)
     return 1.0f;
   TensorScale ts = tensorScaleForRule(options.rule, info.amax);
-  if (info.amax == 0.0f || !std::isfinite(ts.gEnc))
+  if (!usableTensorScale(ts))
     return 0.0f; // The tensor was quantized to all zeros.
   return ts.gDec;
 }

@@ -28,6 +28,11 @@ TensorScale makeTensorScale(float amax, float q, float m) {
   return ts;
 }
 
+bool usableTensorScale(const TensorScale &ts) {
+  return ts.amax > 0.0f && std::isfinite(ts.gEnc) &&
+         ts.gDec * kSmallestE4M3Scale >= FLT_MIN;
+}
+
 TensorScale tensorScaleForRule(ScaleRule rule, float amax) {
   if (rule == ScaleRule::Static4)
     return makeTensorScale(amax, 4.0f, kStandardM);

@@ -248,9 +248,25 @@ int runQuantizeChecks(Executor &exec, const std::string &goldenDir) {
     float nan = bitsFloat(0x7FC00000);
     std::memcpy(&nanOnly.bytes[4 * i], &nan, 4);
   }
+  // Tiny tensors: amax near 2^-100 still has a usable tensor scale (blocks
+  // with subnormal E4M3 scales included); near 2^-110 it has not
+  // (usableTensorScale), and the tensor quantizes to zeros.
+  auto tiny = [](float factor, const char *name) {
+    Input in{name, ElementType::F32, 128, 256,
+             std::vector<uint8_t>(128 * 256 * 4)};
+    for (uint32_t i = 0; i < 128 * 256; ++i) {
+      // Uniform in [-1, 1], rows scaled by 1, 2^-8 or 2^-15 (subnormal E4M3
+      // block scales), all by `factor`.
+      float v = static_cast<float>((i * 2654435761u) % 2001) / 1000.0f - 1.0f;
+      v *= std::ldexp(factor, (i / 256) % 3 == 0 ? 0 : (i / 256) % 3 == 1 ? -8 : -15);
+      std::memcpy(&in.bytes[4 * i], &v, 4);
+    }
+    return in;
+  };
   std::vector<Input> f32Inputs{randomInput(ElementType::F32, 128, 256, 2),
                                randomInput(ElementType::F32, 128, 256, 3),
-                               nanOnly};
+                               nanOnly, tiny(0x1p-100f, "tiny-2^-100"),
+                               tiny(0x1p-110f, "tiny-2^-110")};
   std::vector<Input> f16Inputs{randomInput(ElementType::F16, 128, 256, 4)};
 
   std::vector<QuantizeCase> cases;

@@ -236,6 +236,38 @@ void testNaNInZeroTensor(Checker &c) {
   }
 }
 
+// Tiny tensors: the tensor scale is usable only while gDec * 2^-9 is a
+// normal fp32 number (usableTensorScale). At amax 2^-100 quantization is
+// still exact under scaling by 2^100 (a block with a subnormal E4M3 scale
+// included); at amax 2^-110 the candidates' r = 1 / (gDec * s) would
+// overflow and be clamped, so the tensor quantizes to zeros instead.
+void testTinyTensorScale(Checker &c) {
+  std::vector<float> unit(2 * 32);
+  std::vector<float> g = gaussianSamples(37, unit.size());
+  for (size_t i = 0; i < unit.size(); ++i) // Block 1: 2^-15 of block 0.
+    unit[i] = (i % 32 < 16 ? 1.0f : 0x1p-15f) * g[i];
+  for (float a : {0x1p-100f, 0x1p-110f}) {
+    std::vector<float> x(unit.size());
+    for (size_t i = 0; i < x.size(); ++i)
+      x[i] = unit[i] * a;
+    QuantizeOptions o;
+    Quantized q = run(x, 2, 32, o), ref = run(unit, 2, 32, o);
+    bool ok;
+    if (a == 0x1p-100f) {
+      ok = sameOutput(q, ref);
+    } else {
+      ok = q.result.ok && decodeTensorScale(o, q.result.info) == 0.0f;
+      for (uint8_t b : q.scales)
+        ok &= b == 0;
+      for (uint8_t b : q.values)
+        ok &= b == 0;
+    }
+    c.check(ok, a == 0x1p-100f
+                    ? "amax 2^-100: the bytes of amax 2^0 (subnormal scales)"
+                    : "amax 2^-110: unusable tensor scale, all zeros, g = 0");
+  }
+}
+
 void testCalibratedAmax(Checker &c) {
   std::vector<float> x(16, 0.5f);
   x[3] = 10.0f;
@@ -509,6 +541,7 @@ int runSpecial() {
   testZerosAndTiny(c);
   testCalibratedAmax(c);
   testNaNInZeroTensor(c);
+  testTinyTensorScale(c);
   testTransposeAndLayout(c);
   testTiles(c);
   testMXFP4NearFloatMax(c);

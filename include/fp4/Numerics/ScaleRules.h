@@ -98,6 +98,16 @@ inline float decodeDivisor(float amax, float divisor) {
 /// Builds the tensor scale for `amax` (> 0) with constants `q` and `m`.
 TensorScale makeTensorScale(float amax, float q, float m);
 
+/// Whether an NVFP4 tensor scale can be used: amax > 0, gEnc finite, and
+/// gDec * 2^-9 (the smallest non-zero E4M3 scale) a normal fp32 number, so
+/// that every candidate's r = 1 / (gDec * s) is finite and exact to fp32
+/// precision. Otherwise (amax below about divisor * 2^-117, ~2^-105.6 for
+/// static_6) the tensor quantizes to zeros, NaN blocks excepted: before,
+/// r overflowed and was clamped to FLT_MAX, which encoded elements of
+/// subnormal-scale blocks far too small (found by fuzzing).
+inline constexpr float kSmallestE4M3Scale = 0x1p-9f;
+bool usableTensorScale(const TensorScale &ts);
+
 /// The NVFP4 tensor scale of `rule`: Q = 4 for Static4, M = 256 for
 /// FourOverSix, otherwise Q = 6, M = 448.
 TensorScale tensorScaleForRule(ScaleRule rule, float amax);

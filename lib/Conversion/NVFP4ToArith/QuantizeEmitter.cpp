@@ -50,12 +50,18 @@ TensorScaleValues emitTensorScale(ImplicitLocOpBuilder &b,
   ts.gEnc = arith::DivFOp::create(b, f32(divisor), amax);
   ts.gDec = arith::DivFOp::create(b, f32(1.0f), ts.gEnc);
   using P = arith::CmpFPredicate;
+  // usableTensorScale: amax > 0, gEnc finite, gDec * 2^-9 normal.
+  Value smallest =
+      arith::MulFOp::create(b, ts.gDec, f32(fp4::kSmallestE4M3Scale));
   ts.valid = arith::AndIOp::create(
       b,
       arith::AndIOp::create(
-          b, arith::CmpFOp::create(b, P::OGT, amax, f32(0.0f)),
-          arith::CmpFOp::create(b, P::OLE, amax, f32(FLT_MAX))),
-      arith::CmpFOp::create(b, P::OLE, ts.gEnc, f32(FLT_MAX)));
+          b,
+          arith::AndIOp::create(
+              b, arith::CmpFOp::create(b, P::OGT, amax, f32(0.0f)),
+              arith::CmpFOp::create(b, P::OLE, amax, f32(FLT_MAX))),
+          arith::CmpFOp::create(b, P::OLE, ts.gEnc, f32(FLT_MAX))),
+      arith::CmpFOp::create(b, P::OGE, smallest, f32(FLT_MIN)));
   return ts;
 }
 
