@@ -160,11 +160,15 @@ struct View {
 
 float mxfp4Scale(uint8_t code) { return ue8m0Decode(code); }
 
-/// NVFP4 tensors whose amax is 0, or so small that divisor / amax overflows,
-/// quantize to all zeros (docs/numerics.md).
+/// NVFP4 tensors whose scale is unusable quantize to all zeros but NaN
+/// blocks (docs/numerics.md): amax 0, divisor / amax not finite, or
+/// gDec * 2^-9 (the smallest E4M3 scale) not a normal fp32 number.
 bool allZeroTensor(const QuantizeOptions &o, const QuantizeInfo &info) {
-  return o.format == Format::NVFP4 &&
-         (info.amax == 0.0f || !std::isfinite(info.divisor / info.amax));
+  if (o.format != Format::NVFP4)
+    return false;
+  float gEnc = info.divisor / info.amax;
+  return info.amax == 0.0f || !std::isfinite(gEnc) ||
+         (1.0f / gEnc) * 0x1p-9f < FLT_MIN;
 }
 
 /// Decoded value of magnitude code k under scale byte `s` (the library's

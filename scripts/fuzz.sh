@@ -38,7 +38,7 @@ for d, _, files in os.walk(sys.argv[1]):
 print(f"fuzz: {n} seed inputs from test/**/*.mlir")
 PY
 
-export ASAN_OPTIONS="abort_on_error=1:detect_leaks=1"
+export ASAN_OPTIONS="abort_on_error=1:detect_leaks=1:allow_user_poisoning=0"
 export UBSAN_OPTIONS="print_stacktrace=1:halt_on_error=1"
 status=0
 printf '%-14s %12s %10s %8s %8s %8s  %s\n' target execs exec/s cov ft seconds result > "$work/summary.txt"
