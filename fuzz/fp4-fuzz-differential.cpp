@@ -107,8 +107,10 @@ const std::vector<Config> &configs() {
 }
 
 CpuKernel &kernelFor(size_t index) {
-  static std::map<size_t, std::unique_ptr<CpuKernel>> cache;
-  std::unique_ptr<CpuKernel> &k = cache[index];
+  // Never destroyed: tearing down ~90 JIT engines at exit took minutes under
+  // ASan (each one's deinitializers are looked up and linked).
+  static auto *cache = new std::map<size_t, std::unique_ptr<CpuKernel>>();
+  std::unique_ptr<CpuKernel> &k = (*cache)[index];
   if (!k) {
     const Config &c = configs()[index];
     std::string error;
