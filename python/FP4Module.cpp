@@ -12,6 +12,8 @@
 #include "fp4-c/FP4.h"
 #include "fp4/Numerics/BlockQuantize.h"
 
+#include "mlir-c/Diagnostics.h"
+
 #include "mlir/Bindings/Python/Nanobind.h"
 #include "mlir/Bindings/Python/NanobindAdaptors.h"
 
@@ -32,9 +34,12 @@ using ByteArray =
 using NumpyBytes = nb::ndarray<nb::numpy, uint8_t, nb::ndim<1>>;
 using NumpyFloats = nb::ndarray<nb::numpy, float, nb::ndim<1>>;
 
-/// Raises ValueError(message).
+/// Raises ValueError(message), all of it (c_str() would end it at a NUL that
+/// came with an argument, e.g. a rule spelling).
 [[noreturn]] void fail(const std::string &message) {
-  throw nb::value_error(message.c_str());
+  PyErr_SetObject(PyExc_ValueError,
+                  nb::str(message.data(), message.size()).ptr());
+  throw nb::python_error();
 }
 
 /// A numpy array that owns a fresh buffer of `count` elements.
@@ -158,8 +163,37 @@ NumpyFloats dequantizeBytes(ByteArray values, ByteArray scales, uint64_t rows,
   return array;
 }
 
+/// Diagnostic handler: appends the message to the std::string `out`.
+MlirLogicalResult collectDiagnostic(MlirDiagnostic diagnostic, void *out) {
+  auto *text = static_cast<std::string *>(out);
+  text->append("\n");
+  mlirDiagnosticPrint(
+      diagnostic,
+      [](MlirStringRef s, void *text) {
+        static_cast<std::string *>(text)->append(s.data, s.length);
+      },
+      text);
+  return mlirLogicalResultSuccess();
+}
+
+/// Raises ValueError with the diagnostics unless `module` verifies: IR built
+/// through the generic API (Python's Operation.create, or an attribute set
+/// to one of another kind) can lack what the accessors dereference.
+void verifyModule(MlirModule module) {
+  MlirOperation op = mlirModuleGetOperation(module);
+  MlirContext context = mlirOperationGetContext(op);
+  std::string diagnostics;
+  MlirDiagnosticHandlerID id = mlirContextAttachDiagnosticHandler(
+      context, collectDiagnostic, &diagnostics, nullptr);
+  bool verified = mlirOperationVerify(op);
+  mlirContextDetachDiagnosticHandler(context, id);
+  if (!verified)
+    fail("the module does not verify:" + diagnostics);
+}
+
 /// The gpu.binary ops of a module: [(name, bytes)].
 nb::list gpuBinaries(MlirModule module) {
+  verifyModule(module);
   nb::list binaries;
   for (intptr_t i = 0, e = fp4GetNumGpuBinaries(module); i < e; ++i) {
     MlirStringRef name = fp4GetGpuBinaryName(module, i);
@@ -185,11 +219,13 @@ NB_MODULE(_fp4, m) {
         "Register fp4-mlir's passes and pipelines for PassManager.parse.");
   m.def("gpu_binaries", &gpuBinaries, nb::arg("module"),
         "The (name, bytes) of each gpu.binary in `module`.");
-  m.def("quantize", &quantizeBytes, nb::arg("input"), nb::arg("type"),
-        nb::arg("rows"), nb::arg("cols"), nb::arg("format"), nb::arg("rule"),
-        nb::arg("transpose"), nb::arg("layout"), nb::arg("tile16"),
-        nb::arg("seed").none(), nb::arg("amax").none());
-  m.def("dequantize", &dequantizeBytes, nb::arg("values"), nb::arg("scales"),
-        nb::arg("rows"), nb::arg("cols"), nb::arg("format"), nb::arg("layout"),
-        nb::arg("tensor_scale"));
+  // Buffers are taken as they are (noconvert): nanobind would otherwise cast
+  // an array of another dtype to uint8 element by element.
+  m.def("quantize", &quantizeBytes, nb::arg("input").noconvert(),
+        nb::arg("type"), nb::arg("rows"), nb::arg("cols"), nb::arg("format"),
+        nb::arg("rule"), nb::arg("transpose"), nb::arg("layout"),
+        nb::arg("tile16"), nb::arg("seed").none(), nb::arg("amax").none());
+  m.def("dequantize", &dequantizeBytes, nb::arg("values").noconvert(),
+        nb::arg("scales").noconvert(), nb::arg("rows"), nb::arg("cols"),
+        nb::arg("format"), nb::arg("layout"), nb::arg("tensor_scale"));
 }
