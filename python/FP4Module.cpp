@@ -13,6 +13,7 @@
 #include "fp4/Numerics/BlockQuantize.h"
 
 #include "mlir-c/Diagnostics.h"
+#include "mlir-c/Pass.h"
 
 #include "mlir/Bindings/Python/Nanobind.h"
 #include "mlir/Bindings/Python/NanobindAdaptors.h"
@@ -23,6 +24,7 @@
 
 #include <cstring>
 #include <memory>
+#include <vector>
 
 namespace nb = nanobind;
 using namespace mlir::fp4;
@@ -163,16 +165,38 @@ NumpyFloats dequantizeBytes(ByteArray values, ByteArray scales, uint64_t rows,
   return array;
 }
 
-/// Diagnostic handler: appends the message to the std::string `out`.
-MlirLogicalResult collectDiagnostic(MlirDiagnostic diagnostic, void *out) {
-  auto *text = static_cast<std::string *>(out);
-  text->append("\n");
+/// The message of a diagnostic.
+std::string diagnosticText(MlirDiagnostic diagnostic) {
+  std::string text;
   mlirDiagnosticPrint(
       diagnostic,
       [](MlirStringRef s, void *text) {
         static_cast<std::string *>(text)->append(s.data, s.length);
       },
-      text);
+      &text);
+  return text;
+}
+
+/// An error diagnostic: location, message, notes.
+struct CapturedError {
+  MlirLocation location;
+  std::string message;
+  std::vector<std::pair<MlirLocation, std::string>> notes;
+};
+
+/// Diagnostic handler: takes the errors into the std::vector<CapturedError>
+/// `out`, leaves the rest (remarks, warnings) to the next handler.
+MlirLogicalResult captureError(MlirDiagnostic diagnostic, void *out) {
+  if (mlirDiagnosticGetSeverity(diagnostic) != MlirDiagnosticError)
+    return mlirLogicalResultFailure();
+  CapturedError error{
+      mlirDiagnosticGetLocation(diagnostic), diagnosticText(diagnostic), {}};
+  for (intptr_t i = 0, e = mlirDiagnosticGetNumNotes(diagnostic); i < e; ++i) {
+    MlirDiagnostic note = mlirDiagnosticGetNote(diagnostic, i);
+    error.notes.emplace_back(mlirDiagnosticGetLocation(note),
+                             diagnosticText(note));
+  }
+  static_cast<std::vector<CapturedError> *>(out)->push_back(std::move(error));
   return mlirLogicalResultSuccess();
 }
 
@@ -182,13 +206,39 @@ MlirLogicalResult collectDiagnostic(MlirDiagnostic diagnostic, void *out) {
 void verifyModule(MlirModule module) {
   MlirOperation op = mlirModuleGetOperation(module);
   MlirContext context = mlirOperationGetContext(op);
-  std::string diagnostics;
+  std::vector<CapturedError> errors;
   MlirDiagnosticHandlerID id = mlirContextAttachDiagnosticHandler(
-      context, collectDiagnostic, &diagnostics, nullptr);
+      context, captureError, &errors, nullptr);
   bool verified = mlirOperationVerify(op);
   mlirContextDetachDiagnosticHandler(context, id);
-  if (!verified)
-    fail("the module does not verify:" + diagnostics);
+  if (verified)
+    return;
+  std::string message = "the module does not verify:";
+  for (const CapturedError &error : errors)
+    message += "\n" + error.message;
+  fail(message);
+}
+
+/// Runs `pm` on `op`: (succeeded, the errors as [(location, message,
+/// [(location, message)])]). Not PassManager.run: its error capture asserts
+/// (aborting the interpreter, in the assertion-enabled MLIR bindings) when a
+/// pass emits an error but succeeds, as convert-vector-to-llvm does on a
+/// memref it cannot convert.
+nb::tuple runPassManager(MlirPassManager pm, MlirOperation op) {
+  MlirContext context = mlirOperationGetContext(op);
+  std::vector<CapturedError> errors;
+  MlirDiagnosticHandlerID id = mlirContextAttachDiagnosticHandler(
+      context, captureError, &errors, nullptr);
+  MlirLogicalResult result = mlirPassManagerRunOnOp(pm, op);
+  mlirContextDetachDiagnosticHandler(context, id);
+  nb::list list;
+  for (const CapturedError &error : errors) {
+    nb::list notes;
+    for (const auto &[location, message] : error.notes)
+      notes.append(nb::make_tuple(location, message));
+    list.append(nb::make_tuple(error.location, error.message, notes));
+  }
+  return nb::make_tuple(mlirLogicalResultIsSuccess(result), list);
 }
 
 /// The gpu.binary ops of a module: [(name, bytes)].
@@ -217,6 +267,10 @@ NB_MODULE(_fp4, m) {
       "`context` (default: the current context).");
   m.def("register_passes", &fp4RegisterAllPasses,
         "Register fp4-mlir's passes and pipelines for PassManager.parse.");
+  m.def("run_pass_manager", &runPassManager, nb::arg("pass_manager"),
+        nb::arg("operation"),
+        "Run a PassManager on an operation: (succeeded, [(location, message, "
+        "notes)] of the errors).");
   m.def("gpu_binaries", &gpuBinaries, nb::arg("module"),
         "The (name, bytes) of each gpu.binary in `module`.");
   // Buffers are taken as they are (noconvert): nanobind would otherwise cast

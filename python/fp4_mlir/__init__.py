@@ -116,8 +116,25 @@ def run_pipeline(module, pipeline):
         op.verify()
     except ir.MLIRError as error:
         raise ValueError(f"the module does not verify: {error}") from None
-    PassManager.parse(f"builtin.module({pipeline})", context=op.context).run(op)
+    pm = PassManager.parse(f"builtin.module({pipeline})", context=op.context)
+    # (Not pm.run(op): it aborts the interpreter when a pass emits an error
+    # but succeeds; such errors are failures here.)
+    succeeded, errors = _fp4.run_pass_manager(pm, op.operation)
+    if not succeeded or errors:
+        raise ir.MLIRError("Failure while executing pass pipeline" if not succeeded
+                           else "Errors while executing pass pipeline",
+                           [_Diagnostic(*error) for error in errors])
     return module
+
+
+class _Diagnostic:
+    """An error of a pass pipeline, with the fields of ir.DiagnosticInfo
+    that MLIRError shows."""
+
+    def __init__(self, location, message, notes=()):
+        self.severity = ir.DiagnosticSeverity.ERROR
+        self.location, self.message = location, message
+        self.notes = [_Diagnostic(*note) for note in notes]
 
 
 def gpu_binaries(module):

@@ -969,8 +969,33 @@ PIPELINE_PARTS = st.sampled_from([
     "scale-layout", "min-k", "min-m", "skip-names", "report", "chip", "sm_90a", "mxfp4",
     "search:0", "search:127", "search:3", "-1", "99999999999999999999", "true", "bogus",
     "\"", "'", "\x00", "builtin.module(", "gpu.module("])
-PIPELINES = mostly(st.sampled_from(GOOD_PIPELINES),
-                   st.text(max_size=20) | st.lists(PIPELINE_PARTS, max_size=8).map("".join))
+# The passes fp4-opt offers (fp4-opt --help), less those that print or
+# write files.
+ALL_PASSES = """bubble-down-memory-space-casts buffer-deallocation-simplification
+buffer-hoisting buffer-loop-hoisting buffer-results-to-out-params
+bufferization-lower-deallocations canonicalize composite-fixed-point-pass control-flow-sink
+convert-arith-to-llvm convert-cf-to-llvm convert-elementwise-to-linalg convert-func-to-llvm
+convert-gpu-to-nvvm convert-index-to-llvm convert-linalg-to-affine-loops
+convert-linalg-to-loops convert-linalg-to-parallel-loops convert-math-to-llvm
+convert-nvfp4-to-arith convert-nvfp4-to-nvvm convert-nvvm-to-llvm convert-scf-to-cf
+convert-to-llvm convert-ub-to-llvm convert-vector-to-llvm convert-vector-to-scf cse
+drop-equivalent-buffer-results eliminate-empty-tensors empty-tensor-to-alloc-tensor
+finalize-memref-to-llvm fp4-stage-device-buffers generate-runtime-verification
+gpu-async-region gpu-decompose-memrefs gpu-eliminate-barriers gpu-kernel-outlining
+gpu-launch-sink-index-computations gpu-map-parallel-loops gpu-module-to-binary
+gpu-register-host-buffers gpu-to-llvm inline linalg-block-pack-matmul linalg-detensorize
+linalg-fold-into-elementwise linalg-fold-unit-extent-dims linalg-fuse-elementwise-ops
+linalg-generalize-named-ops linalg-inline-scalar-operands linalg-morph-ops
+linalg-specialize-generic-ops loop-invariant-code-motion loop-invariant-subset-hoisting
+lower-affine mem2reg nvfp4-quantize-matmuls nvvm-attach-target one-shot-bufferize
+optimize-allocation-liveness ownership-based-buffer-deallocation promote-buffers-to-stack
+reconcile-unrealized-casts remove-dead-values rocdl-attach-target sccp
+simplify-depthwise-conv sroa strip-debuginfo symbol-dce symbol-privatize topological-sort
+xevm-attach-target nvfp4-lower-to-cpu nvfp4-lower-to-gpu nvfp4-lower-to-sm100a""".split()
+PIPELINES = mostly(
+    st.sampled_from(GOOD_PIPELINES) | st.lists(st.sampled_from(ALL_PASSES), min_size=1,
+                                               max_size=3).map(",".join),
+    st.text(max_size=20) | st.lists(PIPELINE_PARTS, max_size=8).map("".join))
 
 
 @prop("run-pipeline", 150,
@@ -983,6 +1008,8 @@ PIPELINES = mostly(st.sampled_from(GOOD_PIPELINES),
 @example(module="func", pipeline="canonicalize")
 @example(module="quantize-results", pipeline="convert-nvfp4-to-arith")
 @example(module="quantize", pipeline=5)
+@example(module="quantize", pipeline="convert-nvfp4-to-nvvm,convert-vector-to-llvm")
+@example(module="quantize", pipeline="convert-nvfp4-to-nvvm,nvfp4-lower-to-cpu")
 @example(module="matmul", pipeline="nvfp4-quantize-matmuls{weight-rule=search:127}")
 @example(module="matmul", pipeline="nvfp4-quantize-matmuls{min-k=-1}")
 def run_pipeline(module, pipeline):
