@@ -24,6 +24,7 @@
 # CHECK: pack-e2m1: {{[0-9]+}} examples ok
 # CHECK: register-dialects: {{[0-9]+}} examples ok
 # CHECK: run-pipeline: {{[0-9]+}} examples ok
+# CHECK: run-pass-manager: 1 examples ok
 # CHECK: gpu-binaries: {{[0-9]+}} examples ok
 # CHECK: compile-to-gpu: {{[0-9]+}} examples ok
 # CHECK: all properties passed
@@ -45,9 +46,13 @@ import fp4_mlir
 from fp4_mlir import _fp4
 from fp4_mlir.dialects import nvfp4
 
-# An attempted huge allocation fails (MemoryError, a test failure) instead of
-# taking the machine's memory.
-resource.setrlimit(resource.RLIMIT_AS, (4 << 30, 4 << 30))
+# An attempted huge allocation (the huge inputs here are 2^40 elements and
+# more) fails, a MemoryError and a test failure, instead of taking the
+# machine's memory. 32 GiB of address space leaves room for thread stacks
+# and malloc arenas on machines with many cores.
+_, _hard = resource.getrlimit(resource.RLIMIT_AS)
+resource.setrlimit(resource.RLIMIT_AS, (32 << 30 if _hard == resource.RLIM_INFINITY
+                                        else min(32 << 30, _hard), _hard))
 # Float16 casts of large values overflow by design.
 np.seterr(over="ignore")
 
@@ -1053,6 +1058,23 @@ def run_pipeline(module, pipeline):
         assert result is target
         assert (target if module == "operation" else target.operation).verify()
         outcome("ran")
+
+
+@prop("run-pass-manager", 0)
+def run_pass_manager():
+    """_fp4.run_pass_manager (run_pipeline's runner) with a pass manager of
+    another context, and with arguments of the wrong type."""
+    from mlir.passmanager import PassManager
+    other = ir.Context()
+    fp4_mlir.register_dialects(other)
+    with other:
+        pm = PassManager.parse("builtin.module(canonicalize)")
+    with context():
+        module = ir.Module.parse("module {}")
+    succeeded, errors = _fp4.run_pass_manager(pm, module.operation)
+    assert not succeeded and "can't run" in errors[0][1], errors
+    for args in ((None, module.operation), (pm, None), (pm, module), ("pm", 5)):
+        rejects(lambda: _fp4.run_pass_manager(*args), types=(TypeError,))
 
 
 def binary_module(draw):
