@@ -12,6 +12,9 @@
 #include "fp4-c/FP4.h"
 #include "fp4/Numerics/BlockQuantize.h"
 
+#include "mlir-c/Diagnostics.h"
+#include "mlir-c/Pass.h"
+
 #include "mlir/Bindings/Python/Nanobind.h"
 #include "mlir/Bindings/Python/NanobindAdaptors.h"
 
@@ -21,6 +24,7 @@
 
 #include <cstring>
 #include <memory>
+#include <vector>
 
 namespace nb = nanobind;
 using namespace mlir::fp4;
@@ -32,9 +36,12 @@ using ByteArray =
 using NumpyBytes = nb::ndarray<nb::numpy, uint8_t, nb::ndim<1>>;
 using NumpyFloats = nb::ndarray<nb::numpy, float, nb::ndim<1>>;
 
-/// Raises ValueError(message).
+/// Raises ValueError(message), all of it (c_str() would end it at a NUL that
+/// came with an argument, e.g. a rule spelling).
 [[noreturn]] void fail(const std::string &message) {
-  throw nb::value_error(message.c_str());
+  PyErr_SetObject(PyExc_ValueError,
+                  nb::str(message.data(), message.size()).ptr());
+  throw nb::python_error();
 }
 
 /// A numpy array that owns a fresh buffer of `count` elements.
@@ -158,8 +165,85 @@ NumpyFloats dequantizeBytes(ByteArray values, ByteArray scales, uint64_t rows,
   return array;
 }
 
+/// The message of a diagnostic.
+std::string diagnosticText(MlirDiagnostic diagnostic) {
+  std::string text;
+  mlirDiagnosticPrint(
+      diagnostic,
+      [](MlirStringRef s, void *text) {
+        static_cast<std::string *>(text)->append(s.data, s.length);
+      },
+      &text);
+  return text;
+}
+
+/// An error diagnostic: location, message, notes.
+struct CapturedError {
+  MlirLocation location;
+  std::string message;
+  std::vector<std::pair<MlirLocation, std::string>> notes;
+};
+
+/// Diagnostic handler: takes the errors into the std::vector<CapturedError>
+/// `out`, leaves the rest (remarks, warnings) to the next handler.
+MlirLogicalResult captureError(MlirDiagnostic diagnostic, void *out) {
+  if (mlirDiagnosticGetSeverity(diagnostic) != MlirDiagnosticError)
+    return mlirLogicalResultFailure();
+  CapturedError error{
+      mlirDiagnosticGetLocation(diagnostic), diagnosticText(diagnostic), {}};
+  for (intptr_t i = 0, e = mlirDiagnosticGetNumNotes(diagnostic); i < e; ++i) {
+    MlirDiagnostic note = mlirDiagnosticGetNote(diagnostic, i);
+    error.notes.emplace_back(mlirDiagnosticGetLocation(note),
+                             diagnosticText(note));
+  }
+  static_cast<std::vector<CapturedError> *>(out)->push_back(std::move(error));
+  return mlirLogicalResultSuccess();
+}
+
+/// Raises ValueError with the diagnostics unless `module` verifies: IR built
+/// through the generic API (Python's Operation.create, or an attribute set
+/// to one of another kind) can lack what the accessors dereference.
+void verifyModule(MlirModule module) {
+  MlirOperation op = mlirModuleGetOperation(module);
+  MlirContext context = mlirOperationGetContext(op);
+  std::vector<CapturedError> errors;
+  MlirDiagnosticHandlerID id = mlirContextAttachDiagnosticHandler(
+      context, captureError, &errors, nullptr);
+  bool verified = mlirOperationVerify(op);
+  mlirContextDetachDiagnosticHandler(context, id);
+  if (verified)
+    return;
+  std::string message = "the module does not verify:";
+  for (const CapturedError &error : errors)
+    message += "\n" + error.message;
+  fail(message);
+}
+
+/// Runs `pm` on `op`: (succeeded, the errors as [(location, message,
+/// [(location, message)])]). Not PassManager.run: its error capture asserts
+/// (aborting the interpreter, in the assertion-enabled MLIR bindings) when a
+/// pass emits an error but succeeds, as convert-vector-to-llvm does on a
+/// memref it cannot convert.
+nb::tuple runPassManager(MlirPassManager pm, MlirOperation op) {
+  MlirContext context = mlirOperationGetContext(op);
+  std::vector<CapturedError> errors;
+  MlirDiagnosticHandlerID id = mlirContextAttachDiagnosticHandler(
+      context, captureError, &errors, nullptr);
+  MlirLogicalResult result = mlirPassManagerRunOnOp(pm, op);
+  mlirContextDetachDiagnosticHandler(context, id);
+  nb::list list;
+  for (const CapturedError &error : errors) {
+    nb::list notes;
+    for (const auto &[location, message] : error.notes)
+      notes.append(nb::make_tuple(location, message));
+    list.append(nb::make_tuple(error.location, error.message, notes));
+  }
+  return nb::make_tuple(mlirLogicalResultIsSuccess(result), list);
+}
+
 /// The gpu.binary ops of a module: [(name, bytes)].
 nb::list gpuBinaries(MlirModule module) {
+  verifyModule(module);
   nb::list binaries;
   for (intptr_t i = 0, e = fp4GetNumGpuBinaries(module); i < e; ++i) {
     MlirStringRef name = fp4GetGpuBinaryName(module, i);
@@ -183,13 +267,19 @@ NB_MODULE(_fp4, m) {
       "`context` (default: the current context).");
   m.def("register_passes", &fp4RegisterAllPasses,
         "Register fp4-mlir's passes and pipelines for PassManager.parse.");
+  m.def("run_pass_manager", &runPassManager, nb::arg("pass_manager"),
+        nb::arg("operation"),
+        "Run a PassManager on an operation: (succeeded, [(location, message, "
+        "notes)] of the errors).");
   m.def("gpu_binaries", &gpuBinaries, nb::arg("module"),
         "The (name, bytes) of each gpu.binary in `module`.");
-  m.def("quantize", &quantizeBytes, nb::arg("input"), nb::arg("type"),
-        nb::arg("rows"), nb::arg("cols"), nb::arg("format"), nb::arg("rule"),
-        nb::arg("transpose"), nb::arg("layout"), nb::arg("tile16"),
-        nb::arg("seed").none(), nb::arg("amax").none());
-  m.def("dequantize", &dequantizeBytes, nb::arg("values"), nb::arg("scales"),
-        nb::arg("rows"), nb::arg("cols"), nb::arg("format"), nb::arg("layout"),
-        nb::arg("tensor_scale"));
+  // Buffers are taken as they are (noconvert): nanobind would otherwise cast
+  // an array of another dtype to uint8 element by element.
+  m.def("quantize", &quantizeBytes, nb::arg("input").noconvert(),
+        nb::arg("type"), nb::arg("rows"), nb::arg("cols"), nb::arg("format"),
+        nb::arg("rule"), nb::arg("transpose"), nb::arg("layout"),
+        nb::arg("tile16"), nb::arg("seed").none(), nb::arg("amax").none());
+  m.def("dequantize", &dequantizeBytes, nb::arg("values").noconvert(),
+        nb::arg("scales").noconvert(), nb::arg("rows"), nb::arg("cols"),
+        nb::arg("format"), nb::arg("layout"), nb::arg("tensor_scale"));
 }

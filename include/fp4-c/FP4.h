@@ -18,7 +18,7 @@ extern "C" {
 
 /// Makes the nvfp4 dialect and every upstream dialect and interface that
 /// fp4-opt registers (arith, linalg, gpu, nvvm, LLVM translations, ...)
-/// available in `context`.
+/// available in `context`, and loads those dialects.
 MLIR_CAPI_EXPORTED void fp4RegisterAllDialects(MlirContext context);
 
 /// Registers fp4-mlir's passes and pipelines (nvfp4-quantize-matmuls,

@@ -17,7 +17,13 @@ using namespace mlir;
 void fp4RegisterAllDialects(MlirContext context) {
   DialectRegistry registry;
   fp4::registerAllDialects(registry);
-  unwrap(context)->appendDialectRegistry(registry);
+  MLIRContext *ctx = unwrap(context);
+  ctx->appendDialectRegistry(registry);
+  // Load them too, as mlir.ir.Context does with the dialects it registers: an
+  // op of a dialect that is registered but not loaded cannot be created
+  // (Python's Operation.create and the generated op classes abort).
+  for (StringRef name : registry.getDialectNames())
+    ctx->getOrLoadDialect(name);
 }
 
 void fp4RegisterAllPasses(void) {

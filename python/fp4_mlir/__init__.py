@@ -42,9 +42,45 @@ __all__ = [
 from mlir._mlir_libs._mlir import globals as _globals  # noqa: E402
 
 _fp4.register_passes()
+
 # Ops of the nvfp4 dialect resolve to the generated classes in
 # fp4_mlir.dialects.nvfp4 (QuantizeOp, ...).
 _globals.append_dialect_search_prefix("fp4_mlir.dialects")
+
+# The numerics library's largest tensor (BlockQuantize.cpp); checked before
+# an array is copied, so that a huge view fails fast instead of allocating.
+_MAX_ELEMENTS = 1 << 40
+
+
+def _text(name, value):
+    """`value` as the text argument `name`: TypeError unless a str,
+    ValueError for text that has no UTF-8 form (lone surrogates)."""
+    if not isinstance(value, str):
+        raise TypeError(f"{name} must be a string, got {type(value).__name__}")
+    try:
+        value.encode()
+    except UnicodeEncodeError:
+        raise ValueError(f"{name} {value!r} is not valid text") from None
+    return value
+
+
+def _real(name, value):
+    """`value` as the number argument `name`, rounded to float32 (+-inf when
+    out of its range): TypeError unless an int or float (bool is neither)."""
+    if isinstance(value, (bool, np.bool_)) or not isinstance(
+            value, (int, float, np.integer, np.floating)):
+        raise TypeError(f"{name} must be a number, got {type(value).__name__}")
+    try:
+        with np.errstate(over="ignore"):
+            return float(np.float32(value))
+    except OverflowError:  # an int beyond any float
+        return float("inf") if value > 0 else float("-inf")
+
+
+def _check_size(rows, cols):
+    if rows * cols > _MAX_ELEMENTS:
+        raise ValueError(f"the tensor is too large ({rows} x {cols}, more than "
+                         "2^40 elements)")
 
 
 def register_dialects(context=None):
@@ -58,20 +94,53 @@ def register_dialects(context=None):
     if context is None:
         raise ValueError("no MLIR context: pass one, or call inside "
                          "`with mlir.ir.Context():`")
+    # (ir._Context: the class of every context, ir.Context its subclass.)
+    if not isinstance(context, getattr(ir, "_Context", ir.Context)):
+        raise TypeError(f"context must be an mlir.ir.Context, got {type(context).__name__}")
     _fp4.register_dialects(context)
 
 
 def run_pipeline(module, pipeline):
     """Runs a textual pass pipeline (e.g. "nvfp4-quantize-matmuls,
     nvfp4-lower-to-cpu") on `module` in place. Failures raise
-    mlir.ir.MLIRError with the diagnostics."""
+    mlir.ir.MLIRError with the diagnostics; a module that does not verify
+    (passes assume verified IR) raises ValueError."""
     op = module.operation if isinstance(module, ir.Module) else module
-    PassManager.parse(f"builtin.module({pipeline})", context=op.context).run(op)
+    if not isinstance(op, (ir.Operation, ir.OpView)):
+        raise TypeError("module must be an mlir.ir.Module or Operation, got "
+                        f"{type(module).__name__}")
+    if op.operation.name != "builtin.module":
+        raise ValueError(f"module must be a builtin.module, got {op.operation.name}")
+    _text("pipeline", pipeline)
+    try:
+        op.verify()
+    except ir.MLIRError as error:
+        raise ValueError(f"the module does not verify: {error}") from None
+    pm = PassManager.parse(f"builtin.module({pipeline})", context=op.context)
+    # (Not pm.run(op): it aborts the interpreter when a pass emits an error
+    # but succeeds; such errors are failures here.)
+    succeeded, errors = _fp4.run_pass_manager(pm, op.operation)
+    if not succeeded or errors:
+        raise ir.MLIRError("Failure while executing pass pipeline" if not succeeded
+                           else "Errors while executing pass pipeline",
+                           [_Diagnostic(*error) for error in errors])
     return module
+
+
+class _Diagnostic:
+    """An error of a pass pipeline, with the fields of ir.DiagnosticInfo
+    that MLIRError shows."""
+
+    def __init__(self, location, message, notes=()):
+        self.severity = ir.DiagnosticSeverity.ERROR
+        self.location, self.message = location, message
+        self.notes = [_Diagnostic(*note) for note in notes]
 
 
 def gpu_binaries(module):
     """{name: bytes} of the gpu.binary ops of a compiled module."""
+    if not isinstance(module, ir.Module):
+        raise TypeError(f"module must be an mlir.ir.Module, got {type(module).__name__}")
     return dict(_fp4.gpu_binaries(module))
 
 
@@ -81,13 +150,16 @@ def compile_to_gpu(module, format="isa", quantize_matmuls=None, chip="sm_100a"):
     text (format="isa") or cubin bytes ("bin") or fatbinary ("fatbin")}.
     With `quantize_matmuls` (a string of nvfp4-quantize-matmuls options, ""
     for the defaults) linalg matmuls are rewritten first."""
-    if format not in ("isa", "bin", "fatbin"):
+    if _text("format", format) not in ("isa", "bin", "fatbin"):
         raise ValueError(f"unknown format '{format}' (expected isa, bin or fatbin)")
-    if chip not in ("sm_90a", "sm_100a"):
+    if _text("chip", chip) not in ("sm_90a", "sm_100a"):
         raise ValueError(f"unknown chip '{chip}' (expected sm_90a or sm_100a)")
-    if quantize_matmuls is not None and any(c in quantize_matmuls for c in "{}(),"):
+    if quantize_matmuls is not None and any(
+            c in _text("quantize_matmuls", quantize_matmuls) for c in "{}(),"):
         raise ValueError("quantize_matmuls takes pass options only "
                          "(e.g. \"weight-rule=exact min-k=64\")")
+    if not isinstance(module, ir.Module):
+        raise TypeError(f"module must be an mlir.ir.Module, got {type(module).__name__}")
     stages = []
     if quantize_matmuls is not None:
         stages.append(f"nvfp4-quantize-matmuls{{{quantize_matmuls}}}")
@@ -122,7 +194,10 @@ class QuantizedTensor:
 
     @property
     def shape(self):
-        return (self.values.shape[0], self.values.shape[1] * 2)
+        if np.ndim(self.values) != 2:
+            raise ValueError("QuantizedTensor.values must be a 2-D array, got "
+                             f"{np.ndim(self.values)}-D")
+        return (np.shape(self.values)[0], np.shape(self.values)[1] * 2)
 
 
 _INPUT_TYPES = {
@@ -130,6 +205,20 @@ _INPUT_TYPES = {
     np.dtype(ml_dtypes.bfloat16): "bf16",
     np.dtype(np.float16): "f16",
 }
+_SCALE_TYPES = {
+    "nvfp4": np.dtype(ml_dtypes.float8_e4m3fn),
+    "mxfp4": np.dtype(ml_dtypes.float8_e8m0fnu),
+}
+
+
+def _scale_shape(rows, cols, format, scale_layout):
+    """The shape quantize() gives the scales of an R x C tensor."""
+    blocks = cols // (16 if format == "nvfp4" else 32)
+    if scale_layout == "row_major":
+        return (rows, blocks)
+    if rows % 128 == 0 and blocks % 4 == 0:
+        return (rows // 128, blocks // 4, 32, 4, 4)
+    return (-(-rows // 128) * 128 * (-(-blocks // 4) * 4),)
 
 
 def quantize(x, rule="static_6", format="nvfp4", *, transpose=False,
@@ -146,12 +235,26 @@ def quantize(x, rule="static_6", format="nvfp4", *, transpose=False,
     if x.dtype not in _INPUT_TYPES:
         raise ValueError(f"unsupported dtype {x.dtype} (expected float32, "
                          "bfloat16 or float16)")
+    for name, value in (("rule", rule), ("format", format),
+                        ("scale_layout", scale_layout), ("block_shape", block_shape)):
+        _text(name, value)
     if block_shape not in ("row", "16x16"):
         raise ValueError(f"unknown block_shape '{block_shape}' (expected row or 16x16)")
+    if not isinstance(transpose, (bool, np.bool_)):
+        raise TypeError(f"transpose must be a bool, got {type(transpose).__name__}")
+    if seed is not None:
+        if isinstance(seed, (bool, np.bool_)) or not isinstance(seed, (int, np.integer)):
+            raise TypeError(f"seed must be an integer, got {type(seed).__name__}")
+        if not 0 <= int(seed) < 2**64:
+            raise ValueError(f"seed must be in [0, 2^64), got {seed}")
+        seed = int(seed)
+    if amax is not None:
+        amax = _real("amax", amax)
+    _check_size(*x.shape)
     raw = np.ascontiguousarray(x).reshape(-1).view(np.uint8)
     values, scales, g, used_amax, nan_blocks = _fp4.quantize(
         raw, _INPUT_TYPES[x.dtype], x.shape[0], x.shape[1], format, rule,
-        transpose, scale_layout, block_shape == "16x16", seed, amax)
+        bool(transpose), scale_layout, block_shape == "16x16", seed, amax)
     rows, cols = (x.shape[1], x.shape[0]) if transpose else x.shape
     block = 16 if format == "nvfp4" else 32
     values = values.reshape(rows, cols // 2)
@@ -168,26 +271,75 @@ def quantize(x, rule="static_6", format="nvfp4", *, transpose=False,
 def dequantize(q, dtype=np.float32):
     """Decodes a QuantizedTensor: (e2m1 * scale) * tensor_scale in fp32, then
     rounded to `dtype` (float32, ml_dtypes.bfloat16 or float16)."""
-    rows, cols = q.shape
+    if not isinstance(q, QuantizedTensor):
+        raise TypeError(f"expected a QuantizedTensor, got {type(q).__name__}")
+    try:
+        dtype = np.dtype(dtype)
+    except TypeError as error:
+        raise TypeError(f"bad dtype: {error}") from None
+    if dtype not in _INPUT_TYPES:
+        raise ValueError(f"unsupported dtype {dtype} (expected float32, bfloat16 "
+                         "or float16)")
+    values, scales = np.asarray(q.values), np.asarray(q.scales)
+    if values.dtype != np.uint8 or values.ndim != 2:
+        raise ValueError(f"QuantizedTensor.values must be a 2-D uint8 array, got "
+                         f"{values.ndim}-D {values.dtype}")
+    rows, cols = values.shape[0], values.shape[1] * 2
+    _check_size(rows, cols)
+    format, layout = _text("format", q.format), _text("scale_layout", q.scale_layout)
+    # Scales are bytes to the library: their type and shape must say which.
+    if format in _SCALE_TYPES and scales.dtype not in (_SCALE_TYPES[format], np.uint8):
+        raise ValueError(f"QuantizedTensor.scales of {format} must be "
+                         f"{_SCALE_TYPES[format]} (or uint8), got {scales.dtype}")
+    if format in _SCALE_TYPES and layout in ("row_major", "tcgen05"):
+        shape = _scale_shape(rows, cols, format, layout)
+        if scales.shape != shape and scales.size == np.prod(shape):
+            raise ValueError(f"QuantizedTensor.scales of a {rows} x {cols} {format} "
+                             f"tensor in the {layout} layout have shape {shape}, "
+                             f"got {scales.shape}")
+    tensor_scale = _real("QuantizedTensor.tensor_scale", q.tensor_scale)
+    if not np.isfinite(tensor_scale):
+        raise ValueError("QuantizedTensor.tensor_scale must be a finite float32, "
+                         f"got {q.tensor_scale}")
     out = _fp4.dequantize(
-        np.ascontiguousarray(q.values).reshape(-1).view(np.uint8),
-        np.ascontiguousarray(q.scales).reshape(-1).view(np.uint8),
-        rows, cols, q.format, q.scale_layout, q.tensor_scale)
+        np.ascontiguousarray(values).reshape(-1),
+        np.ascontiguousarray(scales).reshape(-1).view(np.uint8),
+        rows, cols, format, layout, tensor_scale)
     return out.reshape(rows, cols).astype(dtype)
 
 
 def unpack_e2m1(values):
     """Packed uint8 (R, C/2) -> float4_e2m1fn (R, C), low nibble first."""
-    values = np.asarray(values, dtype=np.uint8)
+    values = np.asarray(values)
+    if values.dtype.kind not in "ui":
+        raise TypeError(f"expected integer packed values (uint8), got dtype {values.dtype}")
     if values.ndim != 2:
         raise ValueError(f"expected 2-D packed values, got {values.ndim}-D")
+    if values.size and (values.min() < 0 or values.max() > 255):
+        raise ValueError("packed values must be bytes (0..255), got "
+                         f"{values.min() if values.min() < 0 else values.max()}")
+    values = values.astype(np.uint8)
     codes = np.stack([values & 0xF, values >> 4], axis=-1)
-    return codes.reshape(values.shape[0], -1).view(ml_dtypes.float4_e2m1fn)
+    return codes.reshape(values.shape[0], values.shape[1] * 2).view(
+        ml_dtypes.float4_e2m1fn)
 
 
 def pack_e2m1(codes):
-    """float4_e2m1fn (R, C) -> packed uint8 (R, C/2), low nibble first."""
-    codes = np.asarray(codes, dtype=ml_dtypes.float4_e2m1fn)
+    """float4_e2m1fn (R, C) -> packed uint8 (R, C/2), low nibble first. Other
+    real types must hold E2M1 values exactly (0, 0.5, 1, 1.5, 2, 3, 4, 6 and
+    their negatives)."""
+    given = np.asarray(codes)
+    if given.dtype.kind in "bcmMOSU" or given.dtype.names:
+        raise TypeError(f"expected float4_e2m1fn codes, got dtype {given.dtype}")
+    try:
+        codes = given.astype(ml_dtypes.float4_e2m1fn)
+    except (TypeError, ValueError) as error:
+        raise TypeError(f"expected float4_e2m1fn codes, got dtype {given.dtype} "
+                        f"({error})") from None
+    inexact = codes.astype(np.float64) != given.astype(np.float64)
+    if inexact.any():
+        raise ValueError(f"{given[inexact].flat[0]} is not representable in E2M1 "
+                         "(float4_e2m1fn)")
     if codes.ndim != 2 or codes.shape[1] % 2:
         raise ValueError(f"expected a 2-D array with an even number of "
                          f"columns, got shape {codes.shape}")

@@ -175,6 +175,19 @@ LogicalResult AmaxOp::verify() { return verifyTensorSizes(*this); }
 LogicalResult QuantizeOp::verify() {
   if (failed(verifyTensorSizes(*this)))
     return failure();
+  // Parsed and built ops always have these, but the generic API can null
+  // them: setting one to an attribute of another kind through Python's
+  // Operation.create or op.attributes[...] stores null, which the getters
+  // below would dereference.
+  for (auto [name, attr] :
+       {std::pair<StringRef, Attribute>{"format", getFormatAttr()},
+        {"rule", getRuleAttr()},
+        {"rounding", getRoundingAttr()},
+        {"block_shape", getBlockShapeAttr()},
+        {"scale_layout", getScaleLayoutAttr()}})
+    if (!attr)
+      return emitOpError() << "attribute '" << name
+                           << "' is missing or of the wrong kind";
   RankedTensorType inputType = getInput().getType();
   if (inputType.getRank() != 2)
     return emitOpError() << "expected a rank-2 input, but got rank "
