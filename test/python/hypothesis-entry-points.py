@@ -50,9 +50,13 @@ from fp4_mlir.dialects import nvfp4
 # more) fails, a MemoryError and a test failure, instead of taking the
 # machine's memory. 32 GiB of address space leaves room for thread stacks
 # and malloc arenas on machines with many cores.
-_, _hard = resource.getrlimit(resource.RLIMIT_AS)
-resource.setrlimit(resource.RLIMIT_AS, (32 << 30 if _hard == resource.RLIM_INFINITY
-                                        else min(32 << 30, _hard), _hard))
+# Not under AddressSanitizer (the sanitized build preloads its runtime): its
+# shadow memory reserves terabytes of address space, and its allocator
+# already refuses huge allocations with an error.
+if "asan" not in os.environ.get("LD_PRELOAD", ""):
+    _, _hard = resource.getrlimit(resource.RLIMIT_AS)
+    resource.setrlimit(resource.RLIMIT_AS, (32 << 30 if _hard == resource.RLIM_INFINITY
+                                            else min(32 << 30, _hard), _hard))
 # Float16 casts of large values overflow by design.
 np.seterr(over="ignore")
 
