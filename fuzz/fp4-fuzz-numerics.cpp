@@ -218,16 +218,6 @@ void checkElementsAndNaN(const Case &c, const Quantized &q) {
         uint64_t col = bc * v.B + k;
         uint8_t code = unpackE2M1(q.values.data(), r * v.C + col);
         float xv = v.x(r, col), got = out[r * v.C + col];
-        // Known open defect (issue 14's note): static_4 and four_over_six
-        // scales reach 448 while their tensor scale maps amax to 4 * 448 or
-        // 6 * 256, so code 7 decodes to up to 1.75 * amax: Inf for amax
-        // above FLT_MAX / 1.75, when stochastic rounding or a calibrated
-        // amax below the data reaches code 7. Skipped until the scale is
-        // capped as for MXFP4.
-        if (!std::isfinite(got) && o.format == Format::NVFP4 &&
-            (o.rule == ScaleRule::Static4 || o.rule == ScaleRule::FourOverSix) &&
-            info.amax > FLT_MAX / 1.75f)
-          continue;
         REQUIRE(std::isfinite(got), r, col);
         if (s == 0) {
           REQUIRE(code == 0, r, col);

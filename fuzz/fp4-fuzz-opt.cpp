@@ -14,6 +14,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "fp4/InitAll.h"
+#include "fp4/Tools/DriverStack.h"
 
 #include "mlir/IR/BuiltinOps.h"
 #include "mlir/IR/Diagnostics.h"
@@ -27,6 +28,7 @@
 #include "llvm/ADT/StringExtras.h"
 #include "llvm/Support/Regex.h"
 #include "llvm/Support/raw_ostream.h"
+#include "llvm/Support/thread.h"
 
 #include <algorithm>
 #include <cstdio>
@@ -111,17 +113,8 @@ bool hasPlainOrNoMetadata(llvm::StringRef text) {
   return plain.match(text.drop_front(at));
 }
 
-} // namespace
-
-extern "C" int LLVMFuzzerInitialize(int *, char ***) {
-  registry();
-  return 0;
-}
-
-extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
-  // Inputs the size of a test file; bigger ones only slow the search down.
-  if (size > (64 << 10))
-    return 0;
+/// One input, as fp4-opt would run it (on its driver thread).
+void runOneInput(const uint8_t *data, size_t size) {
   // A fresh context per input: no state carries over between inputs.
   MLIRContext ctx(registry(), MLIRContext::Threading::DISABLED);
   ctx.allowUnregisteredDialects(false);
@@ -132,10 +125,10 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   std::string copy(reinterpret_cast<const char *>(data), size);
   llvm::StringRef text(copy.c_str(), size);
   if (hasOverflowingShape(text) || !hasPlainOrNoMetadata(text))
-    return 0;
+    return;
   OwningOpRef<ModuleOp> module = parseSourceString<ModuleOp>(text, &ctx);
   if (!module || failed(verify(*module)))
-    return 0;
+    return;
 
   const char *pipeline = kPipelines[hashBytes(data, size) % kNumPipelines];
   PassManager pm(&ctx);
@@ -147,7 +140,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     std::abort();
   }
   if (failed(pm.run(*module)))
-    return 0;
+    return;
   if (failed(verify(*module))) {
     std::fprintf(stderr,
                  "fp4-fuzz-opt: %s succeeded but left IR that fails "
@@ -156,5 +149,22 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     module->print(llvm::errs());
     std::abort();
   }
+}
+
+} // namespace
+
+extern "C" int LLVMFuzzerInitialize(int *, char ***) {
+  registry();
+  return 0;
+}
+
+extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
+  // Inputs the size of a test file; bigger ones only slow the search down.
+  if (size > (64 << 10))
+    return 0;
+  // fp4-opt's stack (deep nesting recurses in MLIR's parser).
+  llvm::thread worker(std::optional<unsigned>(fp4::kDriverStackBytes),
+                      [&] { runOneInput(data, size); });
+  worker.join();
   return 0;
 }

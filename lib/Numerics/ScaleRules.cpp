@@ -18,6 +18,14 @@
 
 namespace mlir::fp4 {
 
+uint8_t nvfp4LargestFiniteByte(float amax, float divisor) {
+  float a = decodeAmax(amax), d = decodeDivisor(amax, divisor);
+  int byte = kMaxNVFP4Byte;
+  while (byte > 1 && !(((6.0f * e4m3Decode(byte)) * a) / d <= FLT_MAX))
+    --byte;
+  return static_cast<uint8_t>(byte);
+}
+
 TensorScale makeTensorScale(float amax, float q, float m) {
   TensorScale ts;
   ts.amax = amax;
@@ -25,6 +33,7 @@ TensorScale makeTensorScale(float amax, float q, float m) {
   ts.divisor = q * m;
   ts.gEnc = ts.divisor / amax;
   ts.gDec = 1.0f / ts.gEnc;
+  ts.maxByte = nvfp4LargestFiniteByte(amax, ts.divisor);
   return ts;
 }
 
@@ -45,15 +54,19 @@ float nvfp4ScaleHp(float bamax, const TensorScale &ts) {
   return (bamax / ts.q) * ts.gEnc;
 }
 
+// The E4M3 byte of `sHp`, at most ts.maxByte.
+static uint8_t cappedNVFP4Byte(float sHp, const TensorScale &ts) {
+  uint8_t byte = e4m3Encode(sHp);
+  return byte < ts.maxByte ? byte : ts.maxByte;
+}
+
 uint8_t nvfp4StandardScale(float bamax, const TensorScale &ts) {
-  return e4m3Encode(nvfp4ScaleHp(bamax, ts));
+  return cappedNVFP4Byte(nvfp4ScaleHp(bamax, ts), ts);
 }
 
 uint8_t mxfp4StandardScale(float bamax, float q) {
   uint8_t code = ue8m0RoundUp(bamax / q);
-  if (bamax > kMXFP4FiniteLimit && code > kMXFP4LargestFiniteCode)
-    return kMXFP4LargestFiniteCode;
-  return code;
+  return code < kMXFP4LargestFiniteCode ? code : kMXFP4LargestFiniteCode;
 }
 
 static ScaleCandidate zeroCandidate(uint8_t byte) {
@@ -76,7 +89,8 @@ ScaleCandidate makeNVFP4Candidate(uint8_t byte, const TensorScale &ts,
   c.zero = false;
   float r = 1.0f / (ts.gDec * s);
   c.r = r < FLT_MAX ? r : FLT_MAX;
-  float amax = decodeAmax(ts.amax), divisor = decodeDivisor(ts.amax, ts.divisor);
+  float amax = decodeAmax(ts.amax),
+        divisor = decodeDivisor(ts.amax, ts.divisor);
   for (int k = 0; k < 8; ++k)
     c.xhat[k] =
         withErrorTable ? ((kE2M1Magnitudes[k] * s) * amax) / divisor : 0.0f;
@@ -333,8 +347,10 @@ ScaleChoice chooseFourOverSix(const float *x, size_t n, float bamax,
                               const ScaleCandidate *table) {
   float sHp6 = nvfp4ScaleHp(bamax, ts);
   float sHp4 = sHp6 * 1.5f;
-  ScaleCandidate c6 = makeCandidate(Format::NVFP4, e4m3Encode(sHp6), ts, table);
-  ScaleCandidate c4 = makeCandidate(Format::NVFP4, e4m3Encode(sHp4), ts, table);
+  ScaleCandidate c6 =
+      makeCandidate(Format::NVFP4, cappedNVFP4Byte(sHp6, ts), ts, table);
+  ScaleCandidate c4 =
+      makeCandidate(Format::NVFP4, cappedNVFP4Byte(sHp4, ts), ts, table);
   float e6 = evaluate(x, n, c6, metric, u);
   float e4 = evaluate(x, n, c4, metric, u);
   if (error4)

@@ -121,8 +121,11 @@ std::string caseName(const QuantizeCase &c) {
     s += " tcgen05";
   if (c.stochastic)
     s += " stochastic";
-  if (c.amax > 0)
-    s += " amax=" + std::to_string(c.amax);
+  if (c.amax > 0) {
+    char amax[32];
+    std::snprintf(amax, sizeof amax, " amax=%g", c.amax);
+    s += amax;
+  }
   return s;
 }
 
@@ -250,8 +253,10 @@ int runQuantizeChecks(Executor &exec, const std::string &goldenDir) {
   }
   // Tiny tensors: amax near 2^-100 still has a usable tensor scale (blocks
   // with subnormal E4M3 scales included); near 2^-110 it has not
-  // (usableTensorScale), and the tensor quantizes to zeros.
-  auto tiny = [](float factor, const char *name) {
+  // (usableTensorScale), and the tensor quantizes to zeros. A huge one (amax
+  // near FLT_MAX) caps the static_4 / four_over_six block scales
+  // (nvfp4LargestFiniteByte).
+  auto scaledRows = [](float factor, const char *name) {
     Input in{name, ElementType::F32, 128, 256,
              std::vector<uint8_t>(128 * 256 * 4)};
     for (uint32_t i = 0; i < 128 * 256; ++i) {
@@ -265,8 +270,9 @@ int runQuantizeChecks(Executor &exec, const std::string &goldenDir) {
   };
   std::vector<Input> f32Inputs{randomInput(ElementType::F32, 128, 256, 2),
                                randomInput(ElementType::F32, 128, 256, 3),
-                               nanOnly, tiny(0x1p-100f, "tiny-2^-100"),
-                               tiny(0x1p-110f, "tiny-2^-110")};
+                               nanOnly, scaledRows(0x1p-100f, "tiny-2^-100"),
+                               scaledRows(0x1p-110f, "tiny-2^-110"),
+                               scaledRows(0x1.fffffep127f, "huge-FLT_MAX")};
   std::vector<Input> f16Inputs{randomInput(ElementType::F16, 128, 256, 4)};
 
   std::vector<QuantizeCase> cases;
@@ -290,6 +296,11 @@ int runQuantizeChecks(Executor &exec, const std::string &goldenDir) {
   add({"exact", Format::MXFP4, false, false, false, true});
   add({"static_6", Format::NVFP4, false, false, false, false, 3.0f, true});
   add({"mse", Format::NVFP4, false, false, false, false, 100.0f});
+  // A calibrated amax near FLT_MAX and below the data (a fuzzing finding):
+  // the capped scales with stochastic rounding up to code 7.
+  for (const char *rule : {"static_4", "mae"})
+    add({rule, Format::NVFP4, false, false, false, true, 0x1.777774p+127f,
+         true});
 
   for (const QuantizeCase &c : cases) {
     checkQuantize(exec, c, bf16Inputs);

@@ -140,6 +140,76 @@ void testMXFP4NearFloatMax(Checker &c) {
           "MXFP4 static_6 at FLT_MAX: code 252, element 6 * 2^125");
 }
 
+// NVFP4 block scales are capped per tensor (nvfp4LargestFiniteByte) so that
+// no code decodes to Inf: static_4 and four_over_six map amax to 4 * 448 and
+// 6 * 256, so a block scale of 448 would let code 7 reach 1.5 or 1.75 times
+// amax, reached when a calibrated amax is below the data or stochastic
+// rounding goes up to 6 (a fuzzing finding, amax 0x1.777774p+127).
+void testNVFP4ScaleCapNearFloatMax(Checker &c) {
+  // The cap binds only above FLT_MAX / 1.5 and FLT_MAX / 1.75.
+  c.check(nvfp4LargestFiniteByte(6.0f, 1792.0f) == 0x7E &&
+              nvfp4LargestFiniteByte(6.0f, 1536.0f) == 0x7E &&
+              nvfp4LargestFiniteByte(FLT_MAX, 2688.0f) == 0x7E &&
+              nvfp4LargestFiniteByte(FLT_MAX / 1.75f, 1536.0f) == 0x7E,
+          "NVFP4 scale cap is the top byte below FLT_MAX / 1.75");
+  // At amax = FLT_MAX: four_over_six 256 (0x78), static_4 288 (0x79); the
+  // next byte's code 7 is Inf.
+  for (auto [divisor, cap] : {std::pair{1536.0f, 0x78}, {1792.0f, 0x79}}) {
+    auto top = [&](int byte) {
+      return ((6.0f * e4m3Decode(byte)) * decodeAmax(FLT_MAX)) /
+             decodeDivisor(FLT_MAX, divisor);
+    };
+    c.check(nvfp4LargestFiniteByte(FLT_MAX, divisor) == cap &&
+                std::isfinite(top(cap)) && std::isinf(top(cap + 1)),
+            "NVFP4 scale cap at amax FLT_MAX, divisor " +
+                std::to_string(static_cast<int>(divisor)));
+  }
+  std::vector<float> x = gaussianSamples(37, 2 * 64);
+  for (size_t i = 0; i < x.size(); ++i)
+    x[i] *= 0x1p125f;
+  x[5] = 0x1.9p127f;
+  x[64 + 9] = -FLT_MAX;
+  for (const char *rule : {"static_6", "static_4", "mse", "mae", "abs_max",
+                           "search:2", "exact"}) {
+    for (Rounding rounding : {Rounding::Nearest, Rounding::Stochastic}) {
+      QuantizeOptions o;
+      parseRuleSpec(rule, o);
+      o.rounding = rounding;
+      o.seed = 187;
+      o.hasCalibratedAmax = true;
+      o.amax = 0x1.777774p+127f; // below the data's amax
+      Quantized q = run(x, 2, 64, o);
+      std::vector<float> deq(x.size());
+      dequantize(q.values.data(), q.scales.data(), 2, 64, Format::NVFP4,
+                 ScaleLayout::RowMajor, q.result.info.amax,
+                 q.result.info.divisor, deq.data());
+      uint8_t cap = nvfp4LargestFiniteByte(o.amax, q.result.info.divisor);
+      bool ok = q.result.ok;
+      for (float v : deq)
+        ok &= std::isfinite(v);
+      for (uint8_t s : q.scales)
+        ok &= s <= cap;
+      c.check(ok, std::string("NVFP4 scales capped near FLT_MAX: ") + rule +
+                      (rounding == Rounding::Stochastic ? " stochastic" : ""));
+    }
+  }
+  // MXFP4 static_4: a block max in (2^127, 1.5 * 2^127] takes code 252, not
+  // 253 (2^126, where stochastic rounding up to 4 would give 2^128 = Inf).
+  std::vector<float> m(32, 0x1.7p127f);
+  QuantizeOptions o;
+  o.format = Format::MXFP4;
+  parseRuleSpec("static_4", o);
+  o.rounding = Rounding::Stochastic;
+  Quantized q = run(m, 1, 32, o);
+  std::vector<float> deq(m.size());
+  dequantize(q.values.data(), q.scales.data(), 1, 32, Format::MXFP4,
+             ScaleLayout::RowMajor, 1.0f, 1.0f, deq.data());
+  bool finite = q.result.ok && q.scales[0] == 252;
+  for (float v : deq)
+    finite &= std::isfinite(v);
+  c.check(finite, "MXFP4 static_4 near FLT_MAX: code 252, finite");
+}
+
 // NVFP4 tensors whose amax is above FLT_MAX / 2688 (about 1.3e35): the
 // dequantized value ((e2m1 * s) * amax) / divisor must not overflow in its
 // intermediate product (decodeAmax). Quantization is scale invariant under a
@@ -546,6 +616,7 @@ int runSpecial() {
   testTiles(c);
   testMXFP4NearFloatMax(c);
   testNVFP4LargeAmax(c);
+  testNVFP4ScaleCapNearFloatMax(c);
   testStochasticTensor(c);
   testDequantizeOrder(c);
   testInputTypes(c);

@@ -77,6 +77,9 @@ struct TensorScale {
   float divisor; ///< Q * M: the dequantization divisor.
   float gEnc;    ///< divisor / amax.
   float gDec;    ///< 1 / gEnc.
+  /// The largest scale byte whose every code decodes to a finite value
+  /// (nvfp4LargestFiniteByte): the standard scales never exceed it.
+  uint8_t maxByte;
 };
 
 /// The dequantized value ((e2m1 * s) * amax) / divisor of NVFP4 is evaluated
@@ -94,6 +97,16 @@ inline float decodeAmax(float amax) {
 inline float decodeDivisor(float amax, float divisor) {
   return amax >= kDecodeRescaleFrom ? divisor * 0x1p-16f : divisor;
 }
+
+/// The largest E4M3 byte b in [1, kMaxNVFP4Byte] whose largest dequantized
+/// value ((6 * s_b) * amax) / divisor (decodeAmax/decodeDivisor) is finite.
+/// It is below kMaxNVFP4Byte only for amax above FLT_MAX / 1.5 (static_4)
+/// or FLT_MAX / 1.75 (four_over_six), where a block scale of 448 would let
+/// code 7 reach 1.5 or 1.75 times amax: possible when a calibrated amax is
+/// below the data or stochastic rounding goes up to 6 (found by fuzzing).
+/// Larger bytes are monotonically larger values, so a scan from the top is
+/// exact.
+uint8_t nvfp4LargestFiniteByte(float amax, float divisor);
 
 /// Builds the tensor scale for `amax` (> 0) with constants `q` and `m`.
 TensorScale makeTensorScale(float amax, float q, float m);
@@ -115,20 +128,20 @@ TensorScale tensorScaleForRule(ScaleRule rule, float amax);
 /// sHp = (bamax / Q) * gEnc.
 float nvfp4ScaleHp(float bamax, const TensorScale &ts);
 
-/// The standard (max-based) NVFP4 scale byte: e4m3Encode(nvfp4ScaleHp()).
+/// The standard (max-based) NVFP4 scale byte: e4m3Encode(nvfp4ScaleHp()),
+/// at most ts.maxByte. Four Over Six caps both of its candidates the same
+/// way. The searches start from the capped byte; a larger candidate whose
+/// codes reach Inf has infinite error and never wins (ties keep c0).
 uint8_t nvfp4StandardScale(float bamax, const TensorScale &ts);
 
-/// Above this block amax (1.5 * 2^127) the MXFP4 scale codes 253 (2^126) and
-/// 254 (2^127) could encode the largest element to a code whose value is
-/// infinite in fp32 (4 * 2^126, 2 * 2^127); code 252 (2^125) cannot (6 *
-/// 2^125 is finite).
-inline constexpr float kMXFP4FiniteLimit = 0x1.8p127f;
+/// The largest UE8M0 code whose every E2M1 value is finite: 6 * 2^125
+/// (code 252) is, 6 * 2^126 (code 253) and 4 * 2^127 are not.
 inline constexpr uint8_t kMXFP4LargestFiniteCode = 252;
 
-/// The standard MXFP4 scale code: ue8m0RoundUp(bamax / q), lowered to
-/// kMXFP4LargestFiniteCode when bamax > kMXFP4FiniteLimit, so that finite
-/// input never decodes to Inf (the search rules start from it, and their
-/// candidates with infinite values have infinite error).
+/// The standard MXFP4 scale code: ue8m0RoundUp(bamax / q), at most
+/// kMXFP4LargestFiniteCode, so that finite input never decodes to Inf (a
+/// block max above 1.5 * 2^127, or static_4 stochastically rounding up to 6
+/// under code 253).
 uint8_t mxfp4StandardScale(float bamax, float q);
 
 /// One candidate block scale, preprocessed for encoding and error evaluation.

@@ -65,6 +65,61 @@ TensorScaleValues emitTensorScale(ImplicitLocOpBuilder &b,
   return ts;
 }
 
+// decodeAmax / decodeDivisor: from amax >= 2^64 on, both times 2^-16.
+static std::pair<Value, Value>
+emitDecodeAmaxAndDivisor(ImplicitLocOpBuilder &b, Value amax, float divisor) {
+  auto c = [&](float v) {
+    return arith::ConstantFloatOp::create(b, b.getF32Type(), APFloat(v));
+  };
+  Value rescale = arith::CmpFOp::create(b, arith::CmpFPredicate::OGE, amax,
+                                        c(fp4::kDecodeRescaleFrom));
+  return {
+      arith::SelectOp::create(
+          b, rescale, arith::MulFOp::create(b, amax, c(0x1p-16f)), amax),
+      arith::SelectOp::create(b, rescale, c(divisor * 0x1p-16f), c(divisor))};
+}
+
+Value emitLargestFiniteByte(ImplicitLocOpBuilder &b,
+                            const fp4::QuantizeOptions &o, Value amax) {
+  Type i32 = b.getI32Type();
+  if (o.format == fp4::Format::MXFP4)
+    return arith::ConstantIntOp::create(b, fp4::kMXFP4LargestFiniteCode, 32);
+  auto [a, d] = emitDecodeAmaxAndDivisor(
+      b, amax, fp4::tensorScaleForRule(o.rule, 1.0f).divisor);
+  // while (byte > 1 && !(((6 * s) * a) / d <= FLT_MAX)) --byte;
+  auto loop = scf::WhileOp::create(
+      b, TypeRange{i32},
+      ValueRange{arith::ConstantIntOp::create(b, fp4::kMaxNVFP4Byte, 32)},
+      [&](OpBuilder &nested, Location loc, ValueRange args) {
+        ImplicitLocOpBuilder ib(loc, nested);
+        Value s = e4m3Decode(
+            ib, arith::TruncIOp::create(ib, ib.getI8Type(), args[0]));
+        Value top = arith::DivFOp::create(
+            ib,
+            arith::MulFOp::create(
+                ib,
+                arith::MulFOp::create(ib, f32Const(ib, 6.0f, ib.getF32Type()),
+                                      s),
+                a),
+            d);
+        Value infinite =
+            arith::CmpFOp::create(ib, arith::CmpFPredicate::UGT, top,
+                                  f32Const(ib, FLT_MAX, ib.getF32Type()));
+        Value above =
+            arith::CmpIOp::create(ib, arith::CmpIPredicate::sgt, args[0],
+                                  arith::ConstantIntOp::create(ib, 1, 32));
+        scf::ConditionOp::create(ib, arith::AndIOp::create(ib, above, infinite),
+                                 args);
+      },
+      [&](OpBuilder &nested, Location loc, ValueRange args) {
+        ImplicitLocOpBuilder ib(loc, nested);
+        scf::YieldOp::create(
+            ib, ValueRange{arith::SubIOp::create(
+                    ib, args[0], arith::ConstantIntOp::create(ib, 1, 32))});
+      });
+  return loop.getResult(0);
+}
+
 Value emitFiniteAbs(OpBuilder &b, Location loc, Value x) {
   Type f32 = withElementType(x.getType(), b.getF32Type());
   if (getElementTypeOrSelf(x.getType()) != b.getF32Type())
@@ -138,15 +193,8 @@ void QuantizeEmitter::emitTableEntry(Value iv, Value table, Value gDec,
                                  arith::ConstantIntOp::create(ib, 0, 8));
   }
   Value divisorValue;
-  if (nvfp4()) {
-    // decodeAmax / decodeDivisor: from amax >= 2^64 on, both times 2^-16.
-    Value rescale = arith::CmpFOp::create(ib, arith::CmpFPredicate::OGE, amax,
-                                          c(fp4::kDecodeRescaleFrom));
-    amax = arith::SelectOp::create(
-        ib, rescale, arith::MulFOp::create(ib, amax, c(0x1p-16f)), amax);
-    divisorValue = arith::SelectOp::create(ib, rescale, c(divisor * 0x1p-16f),
-                                           c(divisor));
-  }
+  if (nvfp4())
+    std::tie(amax, divisorValue) = emitDecodeAmaxAndDivisor(ib, amax, divisor);
   SmallVector<Value> entry{r};
   for (int k = 1; k < 8; ++k) {
     // NVFP4: ((e2m1 * s) * amax) / divisor; MXFP4: e2m1 * 2^(code-127).
@@ -223,13 +271,14 @@ SmallVector<Value> QuantizeEmitter::loadBlock(Value group, Value block) {
   return chunks;
 }
 
-void QuantizeEmitter::emitBlock(Value table, Value gEnc, Value infClamp,
-                                Value group, Value block) {
-  emitBlock(table, gEnc, infClamp, group, block, loadBlock(group, block));
+void QuantizeEmitter::emitBlock(Value table, Value gEnc, Value maxByte,
+                                Value infClamp, Value group, Value block) {
+  emitBlock(table, gEnc, maxByte, infClamp, group, block,
+            loadBlock(group, block));
 }
 
-void QuantizeEmitter::emitBlock(Value table, Value gEnc, Value infClamp,
-                                Value group, Value block,
+void QuantizeEmitter::emitBlock(Value table, Value gEnc, Value maxByte,
+                                Value infClamp, Value group, Value block,
                                 ArrayRef<Value> chunks) {
   VectorType f32Chunk = VectorType::get({kChunk}, b.getF32Type());
   Value row0 = arith::MulIOp::create(b, group, index(g.groupRows));
@@ -242,6 +291,7 @@ void QuantizeEmitter::emitBlock(Value table, Value gEnc, Value infClamp,
   values.codecs = &codecs;
   values.table = table;
   values.gEnc = gEnc;
+  values.maxByte = maxByte;
   Value hasNaN = arith::ConstantIntOp::create(b, 0, 1);
   Value bamax =
       arith::ConstantFloatOp::create(b, b.getF32Type(), APFloat(0.0f));
@@ -371,8 +421,9 @@ void QuantizeEmitter::emitZeroBlocks() {
 void QuantizeEmitter::emitBlocks(Value gEnc, Value gDec, Value amax,
                                  Value infClamp) {
   Value table = emitTable(gDec, amax);
+  Value maxByte = emitLargestFiniteByte(b, o, amax);
   forEachBlock([&](QuantizeEmitter &inner, Value group, Value block) {
-    inner.emitBlock(table, gEnc, infClamp, group, block);
+    inner.emitBlock(table, gEnc, maxByte, infClamp, group, block);
   });
 }
 

@@ -62,6 +62,13 @@ struct TensorScaleValues {
 TensorScaleValues emitTensorScale(ImplicitLocOpBuilder &b,
                                   const fp4::QuantizeOptions &o, Value amax);
 
+/// The largest scale byte (i32) whose codes all decode finitely under tensor
+/// amax `amax` (f32): nvfp4LargestFiniteByte for NVFP4 (a scalar loop from
+/// the top byte, one step below amax ~1.9e38), kMXFP4LargestFiniteCode for
+/// MXFP4 (`amax` unused). The standard block scales are capped by it.
+Value emitLargestFiniteByte(ImplicitLocOpBuilder &b,
+                            const fp4::QuantizeOptions &o, Value amax);
+
 /// |x| widened to f32 where x is finite, else 0 (what amax reduces); `x` a
 /// scalar or a vector of f32/bf16/f16.
 Value emitFiniteAbs(OpBuilder &b, Location loc, Value x);
@@ -79,15 +86,16 @@ public:
   void emitTableEntry(Value index, Value table, Value gDec, Value amax);
   /// A memref.alloca'd table filled by a loop over every scale byte.
   Value emitTable(Value gDec, Value amax);
-  /// Quantizes block `block` of row group `group` (index values).
-  void emitBlock(Value table, Value gEnc, Value infClamp, Value group,
-                 Value block);
+  /// Quantizes block `block` of row group `group` (index values); `maxByte`
+  /// from emitLargestFiniteByte.
+  void emitBlock(Value table, Value gEnc, Value maxByte, Value infClamp,
+                 Value group, Value block);
   /// The input chunks of block `block` of row group `group`, as loaded (no
   /// arithmetic): a GPU thread loads several blocks before quantizing them.
   SmallVector<Value> loadBlock(Value group, Value block);
   /// emitBlock on chunks from loadBlock(group, block).
-  void emitBlock(Value table, Value gEnc, Value infClamp, Value group,
-                 Value block, ArrayRef<Value> chunks);
+  void emitBlock(Value table, Value gEnc, Value maxByte, Value infClamp,
+                 Value group, Value block, ArrayRef<Value> chunks);
   /// Block `block` of row group `group` under an invalid tensor scale (amax
   /// 0 or too small): zero codes, and scale 0, or the NaN scale for a block
   /// holding a NaN.

@@ -76,6 +76,8 @@ private:
   Value accumulate(fp4::ErrorMetric metric, PerChunk perChunk);
   /// candidateError / evaluate(): the block error of scale `byte` (i32).
   Value error(Value byte, fp4::ErrorMetric metric);
+  /// An i8 scale byte widened to i32 and capped at block.maxByte.
+  Value capped(Value byte);
   /// The standard byte c0 for tensor constant q (i32).
   Value standardByte(float q);
   /// searchScale's candidates lo..hi (i32, inclusive) against the incumbent
@@ -118,25 +120,19 @@ Value ScaleChooser::error(Value byte, fp4::ErrorMetric metric) {
   });
 }
 
+Value ScaleChooser::capped(Value byte) {
+  // nvfp4StandardScale / mxfp4StandardScale: never a scale whose codes
+  // decode to Inf (block.maxByte).
+  return arith::MinUIOp::create(
+      b, arith::ExtUIOp::create(b, b.getI32Type(), byte), block.maxByte);
+}
+
 Value ScaleChooser::standardByte(float q) {
   Value qc = arith::ConstantFloatOp::create(b, b.getF32Type(), APFloat(q));
   Value t = arith::DivFOp::create(b, block.bamax, qc);
-  Value byte =
-      nvfp4()
-          ? block.codecs->encodeE4M3(b, arith::MulFOp::create(b, t, block.gEnc))
-          : ue8m0RoundUp(b, t);
-  if (!nvfp4()) {
-    // mxfp4StandardScale: never a code whose values overflow to Inf.
-    Value large = arith::CmpFOp::create(
-        b, arith::CmpFPredicate::OGT, block.bamax,
-        arith::ConstantFloatOp::create(b, b.getF32Type(),
-                                       APFloat(fp4::kMXFP4FiniteLimit)));
-    Value capped = arith::MinUIOp::create(
-        b, byte,
-        arith::ConstantIntOp::create(b, fp4::kMXFP4LargestFiniteCode, 8));
-    byte = arith::SelectOp::create(b, large, capped, byte);
-  }
-  return arith::ExtUIOp::create(b, b.getI32Type(), byte);
+  return capped(nvfp4() ? block.codecs->encodeE4M3(
+                              b, arith::MulFOp::create(b, t, block.gEnc))
+                        : ue8m0RoundUp(b, t));
 }
 
 Value ScaleChooser::fourOverSix() {
@@ -147,10 +143,7 @@ Value ScaleChooser::fourOverSix() {
   Value sHp4 = arith::MulFOp::create(
       b, sHp6,
       arith::ConstantFloatOp::create(b, b.getF32Type(), APFloat(1.5f)));
-  auto byteOf = [&](Value s) {
-    return arith::ExtUIOp::create(b, b.getI32Type(),
-                                  block.codecs->encodeE4M3(b, s));
-  };
+  auto byteOf = [&](Value s) { return capped(block.codecs->encodeE4M3(b, s)); };
   Value b6 = byteOf(sHp6), b4 = byteOf(sHp4);
   Value e6 = error(b6, o.metric), e4 = error(b4, o.metric);
   Value picksFour = arith::CmpFOp::create(b, arith::CmpFPredicate::OLT, e4, e6);

@@ -29,6 +29,7 @@ struct BlockValues {
   SmallVector<Value> offsets; ///< Stochastic offsets per chunk, or empty.
   Value bamax;                ///< f32: max |x| of the block.
   Value gEnc;                 ///< f32 tensor encode scale (NVFP4).
+  Value maxByte;              ///< i32 cap of the standard scale bytes.
   /// memref<256x8xf32>: per scale byte, r then xhat[1..7]
   /// (makeCandidateTable; the zero candidate is all zeros).
   Value table;

@@ -238,6 +238,7 @@ gpu::GPUFuncOp getQuantizeKernel(gpu::GPUModuleOp kernels, QuantizeOp op,
           valid = ts.valid;
           clamp = amax;
         }
+        Value maxByte = emitLargestFiniteByte(b, o, amax);
         // The CTA fills the candidate table, one row per thread.
         Value tid = gpu::ThreadIdOp::create(b, gpu::Dimension::x);
         for (int64_t first = 0; first <= emitter.topByte(); first += kThreads) {
@@ -282,8 +283,8 @@ gpu::GPUFuncOp getQuantizeKernel(gpu::GPUModuleOp kernels, QuantizeOp op,
                     for (auto [group, block] : blocks)
                       loaded.push_back(inner.loadBlock(group, block));
                     for (auto [i, at] : llvm::enumerate(blocks))
-                      inner.emitBlock(table, gEnc, clamp, at.first, at.second,
-                                      loaded[i]);
+                      inner.emitBlock(table, gEnc, maxByte, clamp, at.first,
+                                      at.second, loaded[i]);
                     scf::YieldOp::create(tb);
                   },
                   [&](OpBuilder &elseBuilder, Location elseLoc) {
