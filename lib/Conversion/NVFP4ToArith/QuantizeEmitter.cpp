@@ -84,8 +84,10 @@ Value emitLargestFiniteByte(ImplicitLocOpBuilder &b,
   Type i32 = b.getI32Type();
   if (o.format == fp4::Format::MXFP4)
     return arith::ConstantIntOp::create(b, fp4::kMXFP4LargestFiniteCode, 32);
-  auto [a, d] = emitDecodeAmaxAndDivisor(
+  // Not a structured binding: clang 14 cannot capture those in lambdas.
+  std::pair<Value, Value> decode = emitDecodeAmaxAndDivisor(
       b, amax, fp4::tensorScaleForRule(o.rule, 1.0f).divisor);
+  Value a = decode.first, d = decode.second;
   // while (byte > 1 && !(((6 * s) * a) / d <= FLT_MAX)) --byte;
   auto loop = scf::WhileOp::create(
       b, TypeRange{i32},
