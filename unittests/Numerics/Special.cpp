@@ -154,7 +154,10 @@ void testNVFP4ScaleCapNearFloatMax(Checker &c) {
           "NVFP4 scale cap is the top byte below FLT_MAX / 1.75");
   // At amax = FLT_MAX: four_over_six 256 (0x78), static_4 288 (0x79); the
   // next byte's code 7 is Inf.
-  for (auto [divisor, cap] : {std::pair{1536.0f, 0x78}, {1792.0f, 0x79}}) {
+  for (std::pair<float, int> entry :
+       {std::pair{1536.0f, 0x78}, {1792.0f, 0x79}}) {
+    float divisor = entry.first; // Not a structured binding: clang 14
+    int cap = entry.second;      // cannot capture those in lambdas.
     auto top = [&](int byte) {
       return ((6.0f * e4m3Decode(byte)) * decodeAmax(FLT_MAX)) /
              decodeDivisor(FLT_MAX, divisor);
@@ -169,8 +172,8 @@ void testNVFP4ScaleCapNearFloatMax(Checker &c) {
     x[i] *= 0x1p125f;
   x[5] = 0x1.9p127f;
   x[64 + 9] = -FLT_MAX;
-  for (const char *rule : {"static_6", "static_4", "mse", "mae", "abs_max",
-                           "search:2", "exact"}) {
+  for (const char *rule :
+       {"static_6", "static_4", "mse", "mae", "abs_max", "search:2", "exact"}) {
     for (Rounding rounding : {Rounding::Nearest, Rounding::Stochastic}) {
       QuantizeOptions o;
       parseRuleSpec(rule, o);
@@ -227,12 +230,13 @@ void testNVFP4LargeAmax(Checker &c) {
     Quantized q = run(big, 4, 64, o), ref = run(x, 4, 64, o);
     std::vector<float> deq(big.size());
     dequantize(q.values.data(), q.scales.data(), 4, 64, Format::NVFP4,
-               ScaleLayout::RowMajor, q.result.info.amax,
-               q.result.info.divisor, deq.data());
+               ScaleLayout::RowMajor, q.result.info.amax, q.result.info.divisor,
+               deq.data());
     bool finite = q.result.ok;
     for (float v : deq)
       finite &= std::isfinite(v);
-    bool invariant = o.metric != ErrorMetric::MSE || o.rule == ScaleRule::Static6 ||
+    bool invariant = o.metric != ErrorMetric::MSE ||
+                     o.rule == ScaleRule::Static6 ||
                      o.rule == ScaleRule::Static4;
     c.check(finite && (!invariant || sameOutput(q, ref)),
             std::string("NVFP4 amax 2^122 decodes finite") +
@@ -301,7 +305,8 @@ void testNaNInZeroTensor(Checker &c) {
       for (uint8_t v : q.values)
         zeros &= v == 0;
       c.check(zeros, std::string("NaN block keeps its NaN scale in a zero "
-                                 "tensor: ") + rule + (other ? ", tiny" : ""));
+                                 "tensor: ") +
+                         rule + (other ? ", tiny" : ""));
     }
   }
 }
