@@ -29,8 +29,10 @@ echo "==> fp4-gpu-check run"
 for model in models/*.o; do
   [ -e "$model" ] || continue
   name="${model%.o}"
-  g++ -O2 -std=c++17 -I"$root/tools/fp4-cpu-check" \
-    "$root/tools/fp4-gpu-check/fp4-gpu-model.cpp" "$model" \
+  g++ -O2 -std=c++17 -I"$root/include" -I"$root/tools/fp4-cpu-check" \
+    "$root/tools/fp4-gpu-check/fp4-gpu-model.cpp" \
+    "$root/tools/fp4-cpu-check/ModelIO.cpp" "$root/lib/Numerics/Float16.cpp" \
+    "$name.call.cpp" "$model" \
     -L. -lmlir_cuda_runtime -Wl,-rpath,"$bundle" -o "$name.run"
   echo "==> $(basename "$name") model on the GPU"
   "./$name.run" "$name" | tee -a "$results/gpu-models.log" || status=1

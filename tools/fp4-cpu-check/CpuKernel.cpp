@@ -5,6 +5,7 @@
 #include "fp4/InitAll.h"
 #include "fp4/Pipelines/Pipelines.h"
 
+#include "mlir/ExecutionEngine/CRunnerUtils.h"
 #include "mlir/ExecutionEngine/ExecutionEngine.h"
 #include "mlir/ExecutionEngine/OptUtils.h"
 #include "mlir/IR/BuiltinOps.h"
@@ -66,19 +67,21 @@ std::unique_ptr<CpuKernel> CpuKernel::compile(const std::string &source,
     return nullptr;
   }
   kernel->engine = std::move(*engine);
-  if (!hooks.symbols.empty())
-    kernel->engine->registerSymbols([&](llvm::orc::MangleAndInterner interner) {
-      llvm::orc::SymbolMap map;
-      for (const auto &[name, address] : hooks.symbols)
-        map[interner(name)] = {llvm::orc::ExecutorAddr::fromPtr(address),
-                               llvm::JITSymbolFlags::Exported};
-      return map;
-    });
+  // Copies between buffers of different layouts (e.g. a model returning a
+  // slice) call the runtime's memrefCopy.
+  std::vector<std::pair<std::string, void *>> symbols = hooks.symbols;
+  symbols.push_back({"memrefCopy", reinterpret_cast<void *>(&memrefCopy)});
+  kernel->engine->registerSymbols([&](llvm::orc::MangleAndInterner interner) {
+    llvm::orc::SymbolMap map;
+    for (const auto &[name, address] : symbols)
+      map[interner(name)] = {llvm::orc::ExecutorAddr::fromPtr(address),
+                             llvm::JITSymbolFlags::Exported};
+    return map;
+  });
   return kernel;
 }
 
-bool CpuKernel::call(const std::string &name,
-                     const std::vector<void *> &args) {
+bool CpuKernel::call(const std::string &name, const std::vector<void *> &args) {
   auto symbol = engine->lookup("_mlir_ciface_" + name);
   if (!symbol) {
     llvm::consumeError(symbol.takeError());
@@ -106,6 +109,19 @@ bool CpuKernel::call(const std::string &name,
   default:
     return false;
   }
+}
+
+bool CpuKernel::callPacked(const std::string &name, std::vector<void *> &args) {
+  // The packed wrapper takes a pointer to each argument (a descriptor
+  // pointer).
+  std::vector<void *> packed;
+  for (void *&arg : args)
+    packed.push_back(&arg);
+  llvm::Error error = engine->invokePacked("_mlir_ciface_" + name, packed);
+  if (!error)
+    return true;
+  llvm::consumeError(std::move(error));
+  return false;
 }
 
 } // namespace fp4tools

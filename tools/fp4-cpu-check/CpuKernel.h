@@ -47,6 +47,8 @@ public:
   /// Calls `name` (declared with llvm.emit_c_interface) with pointers to
   /// its memref descriptors; false if the function is missing.
   bool call(const std::string &name, const std::vector<void *> &args);
+  /// The same for any number of arguments (the engine's packed wrapper).
+  bool callPacked(const std::string &name, std::vector<void *> &args);
 
 private:
   CpuKernel();

@@ -2,9 +2,11 @@
 //
 // Part of fp4-mlir. Built on the GPU machine by scripts/gpu-run.sh, linked
 // with one model compiled by nvfp4-lower-to-gpu{chip=sm_90a host=true}
-// (its @forward has the C interface). Runs @forward on the input that
-// fp4-model-check --gpu-bundle saved and compares the output with the same
-// NVFP4 model's output on the CPU:
+// (its @forward has the C interface) and the call shim that
+// fp4-model-check --gpu-bundle generated for it (NAME.call.cpp:
+// fp4_call_forward). Runs @forward on the inputs listed in NAME.sig
+// (ModelIO.h) and compares every output with the same NVFP4 model's output
+// on the CPU, saved there too:
 //
 //   fp4-gpu-model DIR/NAME
 //
@@ -17,73 +19,52 @@
 //
 //===----------------------------------------------------------------------===//
 
-#include "MemRefDescriptor.h"
+#include "ModelIO.h"
 
 #include <cmath>
 #include <cstdio>
-#include <cstdlib>
-#include <fstream>
 #include <string>
-#include <vector>
 
 using namespace fp4tools;
 
-extern "C" void _mlir_ciface_forward(void *result, void *input);
-
-static bool readFloats(const std::string &path, std::vector<float> &out,
-                       size_t count) {
-  std::ifstream in(path, std::ios::binary);
-  out.resize(count);
-  return in.read(reinterpret_cast<char *>(out.data()), count * 4) &&
-         in.gcount() == std::streamsize(count * 4);
-}
+extern "C" void fp4_call_forward(void **args);
 
 int main(int argc, char **argv) {
   if (argc != 2) {
     std::fprintf(stderr, "usage: fp4-gpu-model DIR/NAME\n");
     return 2;
   }
-  std::string base = argv[1];
-  int64_t rows = 0, cols = 0, outElements = 0;
-  std::ifstream shape(base + ".shape");
-  std::vector<float> x, cpu;
-  if (!(shape >> rows >> cols >> outElements) ||
-      !readFloats(base + ".input.f32", x, rows * cols) ||
-      !readFloats(base + ".cpu.f32", cpu, outElements)) {
-    std::fprintf(stderr,
-                 "fp4-gpu-model: cannot read %s.{shape,input.f32,"
-                 "cpu.f32}\n",
-                 base.c_str());
+  std::string base = argv[1], error;
+  ModelIO cpu;
+  if (!readSignature(base + ".sig", cpu, error)) {
+    std::fprintf(stderr, "fp4-gpu-model: %s\n", error.c_str());
     return 2;
   }
-  MemRefDescriptor<2> input = describe<2>(x.data(), {rows, cols});
-  // The result's rank does not matter here: only its data pointer is read.
-  struct {
-    MemRefDescriptor<2> d;
-    int64_t spare[8];
-  } result{};
-  _mlir_ciface_forward(&result, &input);
-  const float *gpu =
-      static_cast<const float *>(result.d.aligned) + result.d.offset;
+  ModelIO gpu = cpu;
+  callForward(gpu, [](std::vector<void *> &args) {
+    fp4_call_forward(args.data());
+    return true;
+  });
   double maxAbs = 0, maxRef = 0, diffSq = 0, refSq = 0;
-  size_t badNonFinite = 0;
-  for (int64_t i = 0; i < outElements; ++i) {
-    if (!std::isfinite(gpu[i]) && std::isfinite(cpu[i])) {
-      ++badNonFinite;
-      continue;
+  size_t badNonFinite = 0, elements = 0;
+  for (size_t t = 0; t < cpu.outputs.size(); ++t)
+    for (int64_t i = 0; i < cpu.outputs[t].numElements(); ++i, ++elements) {
+      double g = gpu.outputs[t].at(i), c = cpu.outputs[t].at(i);
+      if (!std::isfinite(g) && std::isfinite(c)) {
+        ++badNonFinite;
+        continue;
+      }
+      double d = g - c;
+      maxAbs = std::fmax(maxAbs, std::fabs(d));
+      maxRef = std::fmax(maxRef, std::fabs(c));
+      diffSq += d * d;
+      refSq += c * c;
     }
-    double d = double(gpu[i]) - cpu[i];
-    maxAbs = std::fmax(maxAbs, std::fabs(d));
-    maxRef = std::fmax(maxRef, std::fabs(double(cpu[i])));
-    diffSq += d * d;
-    refSq += double(cpu[i]) * cpu[i];
-  }
   double frobenius = refSq > 0 ? std::sqrt(diffSq / refSq) : 0;
-  std::printf("%s: GPU (sm_90a) vs CPU, %lld outputs: max |diff| %.4g, max "
+  std::printf("%s: GPU (sm_90a) vs CPU, %zu outputs: max |diff| %.4g, max "
               "|diff| / max |cpu| %.3g, relative Frobenius %.3g, %zu "
               "non-finite only on the GPU\n",
-              base.c_str(), (long long)outElements, maxAbs,
+              base.c_str(), elements, maxAbs,
               maxRef > 0 ? maxAbs / maxRef : 0.0, frobenius, badNonFinite);
-  std::free(result.d.allocated);
   return badNonFinite == 0 && frobenius <= 1e-2 ? 0 : 1;
 }

@@ -15,6 +15,7 @@
 #include "mlir/Dialect/Linalg/IR/LinalgInterfaces.h"
 #include "mlir/Dialect/SCF/IR/SCF.h"
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
+#include "mlir/IR/DialectResourceBlobManager.h"
 #include "mlir/IR/Dominance.h"
 #include "mlir/IR/Matchers.h"
 #include "mlir/Interfaces/FunctionInterfaces.h"
@@ -214,6 +215,69 @@ static ScaleRuleAttr ruleAttr(MLIRContext *context,
   llvm_unreachable("unknown scale rule");
 }
 
+/// A matmul operand traced back through the ops that frontends put between
+/// a weight and its matmul without changing its values: a 2-D transpose
+/// (linalg.transpose, or a linalg.generic that only permutes), an exact
+/// widening (a linalg.generic that only applies arith.extf from bf16 or f16:
+/// quantize reads bf16 and f16 itself, widening exactly), and a reshape of a
+/// constant (tensor.expand_shape / collapse_shape, which keep the row-major
+/// bytes). torch-mlir's nn.Linear is transpose(constant), and a bf16 one
+/// extf(transpose(constant)): without this, no weight was constant at the
+/// matmul, so none was quantized at compile time.
+struct TracedOperand {
+  Value value;                      ///< What to quantize.
+  bool transposed = false;          ///< value is the operand's transpose.
+  SmallVector<Operation *> through; ///< Ops looked through, user first.
+};
+
+/// The generic's only input when `generic` maps it to its init by the
+/// identity or a 2-D transpose and yields it unchanged or through
+/// arith.extf; `permuted` says which.
+static Value elementCopySource(linalg::GenericOp generic, bool &permuted) {
+  if (generic.getNumDpsInputs() != 1 || generic.getNumDpsInits() != 1 ||
+      generic.getNumReductionLoops() != 0 || generic.getNumLoops() != 2)
+    return {};
+  SmallVector<AffineMap> maps = generic.getIndexingMapsArray();
+  if (!maps[1].isIdentity() || !maps[0].isPermutation())
+    return {};
+  permuted = !maps[0].isIdentity();
+  Block &body = generic.getRegion().front();
+  auto yield = cast<linalg::YieldOp>(body.getTerminator());
+  Value yielded = yield.getValues()[0];
+  if (auto extf = yielded.getDefiningOp<arith::ExtFOp>()) {
+    Type from = extf.getIn().getType();
+    if (!extf.getType().isF32() || !(from.isBF16() || from.isF16()))
+      return {};
+    yielded = extf.getIn();
+  }
+  if (yielded != body.getArgument(0) || body.getOperations().size() > 2)
+    return {};
+  return generic.getDpsInputs()[0];
+}
+
+/// The constant `source` reshaped to `type` (same elements, row-major), or
+/// null when `source` is not a constant of a kind this knows.
+static TypedAttr reshapedConstant(Value source, RankedTensorType type) {
+  ElementsAttr constant;
+  if (!matchPattern(source, m_Constant(&constant)))
+    return {};
+  if (auto dense = dyn_cast<DenseElementsAttr>(constant))
+    return dense.reshape(type);
+  if (auto resource = dyn_cast<DenseResourceElementsAttr>(constant))
+    return DenseResourceElementsAttr::get(type, resource.getRawHandle());
+  return {};
+}
+
+/// The names of the ops in `through`, for the report.
+static std::string describeTrace(const TracedOperand &traced) {
+  if (traced.through.empty())
+    return "";
+  std::string names;
+  for (Operation *op : traced.through)
+    names += (names.empty() ? "" : ", ") + op->getName().getStringRef().str();
+  return " (seen through " + names + ")";
+}
+
 /// Quantized form of one operand: data, scales and tensor scale.
 struct QuantizedOperand {
   Value data, scales, tensorScale;
@@ -244,6 +308,9 @@ private:
                                 bool transpose, bool foldConstant,
                                 std::string &note);
 
+  /// `operand` traced back to what to quantize (TracedOperand).
+  TracedOperand trace(Value operand);
+
   /// One 2-D matmul: A (M x K or K x M), B (K x N or N x K), into a fresh
   /// M x N result, plus `init` unless `initIsZero`.
   Value emitMatmul(OpBuilder &b, Location loc, Value lhs, Value rhs, Value init,
@@ -257,15 +324,56 @@ private:
   DenseMap<std::pair<Value, unsigned>, QuantizedOperand> quantized;
   DominanceInfo dominance;
   SmallVector<Operation *> weightConstants;
+  /// Ops looked through (trace), erased at the end if unused.
+  SmallVector<Operation *> deadCandidates;
+  /// The constant made for each reshape of a constant (trace), so that
+  /// every matmul sees one value and quantizes it once.
+  DenseMap<Operation *, Value> reshapedConstants;
 };
 
 } // namespace
+
+TracedOperand MatmulRewriter::trace(Value operand) {
+  TracedOperand traced{operand};
+  while (Operation *def = traced.value.getDefiningOp()) {
+    Value next;
+    bool permuted = false;
+    if (auto transpose = dyn_cast<linalg::TransposeOp>(def)) {
+      if (transpose.getPermutation() == ArrayRef<int64_t>{1, 0}) {
+        next = transpose.getInput();
+        permuted = true;
+      }
+    } else if (auto generic = dyn_cast<linalg::GenericOp>(def)) {
+      next = elementCopySource(generic, permuted);
+    } else if (isa<tensor::ExpandShapeOp, tensor::CollapseShapeOp>(def)) {
+      // Only of a constant: its reshape is a constant on the same bytes.
+      Value &reshaped = reshapedConstants[def];
+      auto type = cast<RankedTensorType>(traced.value.getType());
+      if (!reshaped)
+        if (TypedAttr attr = reshapedConstant(def->getOperand(0), type)) {
+          OpBuilder b(def);
+          Operation *constant =
+              arith::ConstantOp::create(b, def->getLoc(), attr);
+          reshaped = constant->getResult(0);
+          deadCandidates.push_back(constant);
+        }
+      next = reshaped;
+    }
+    if (!next)
+      break;
+    traced.through.push_back(def);
+    traced.value = next;
+    traced.transposed ^= permuted;
+  }
+  return traced;
+}
 
 QuantizedOperand MatmulRewriter::quantize(OpBuilder &b, Location loc,
                                           Value input, bool isWeight,
                                           bool transpose, Operation *anchor,
                                           std::string &note) {
-  auto key = std::make_pair(input, unsigned(transpose) | unsigned(isWeight) << 1);
+  auto key =
+      std::make_pair(input, unsigned(transpose) | unsigned(isWeight) << 1);
   auto cached = quantized.find(key);
   if (cached != quantized.end() &&
       dominance.properlyDominates(cached->second.data, anchor))
@@ -274,18 +382,40 @@ QuantizedOperand MatmulRewriter::quantize(OpBuilder &b, Location loc,
   if (Operation *constant = input.getDefiningOp();
       foldConstant && constant && isa<arith::ConstantOp>(constant))
     weightConstants.push_back(constant);
-  QuantizedOperand result =
-      quantizeOnce(b, loc, input, isWeight ? settings.weight : settings.activation,
-                   transpose, foldConstant, note);
+  QuantizedOperand result = quantizeOnce(
+      b, loc, input, isWeight ? settings.weight : settings.activation,
+      transpose, foldConstant, note);
   quantized[key] = result;
   return result;
 }
 
 void MatmulRewriter::eraseDeadWeights() {
+  // The looked-through transposes and casts first (users before their
+  // operands), then the constants they kept alive.
+  llvm::SetVector<Operation *> candidates(deadCandidates.begin(),
+                                          deadCandidates.end());
+  SmallVector<Operation *> erased;
+  for (bool changed = true; changed;) {
+    changed = false;
+    for (Operation *op : candidates)
+      if (!llvm::is_contained(erased, op) && op->use_empty()) {
+        SmallVector<Value> operands(op->getOperands());
+        op->erase();
+        erased.push_back(op);
+        changed = true;
+        for (Value operand : operands)
+          if (Operation *def = operand.getDefiningOp();
+              def && isa<arith::ConstantOp>(def) && def->use_empty() &&
+              !llvm::is_contained(weightConstants, def))
+            weightConstants.push_back(def);
+      }
+  }
   for (Operation *constant : weightConstants)
     if (constant->use_empty())
       constant->erase();
   weightConstants.clear();
+  deadCandidates.clear();
+  reshapedConstants.clear();
   quantized.clear();
 }
 
@@ -350,10 +480,20 @@ Value MatmulRewriter::emitMatmul(OpBuilder &b, Location loc, Value lhs,
                                  Value rhs, Value init, bool initIsZero,
                                  const MatmulShape &shape, Operation *anchor,
                                  std::string &note) {
-  QuantizedOperand a = quantize(b, loc, lhs, /*isWeight=*/false,
-                                shape.lhsIsKM, anchor, note);
-  QuantizedOperand w = quantize(b, loc, rhs, /*isWeight=*/true,
-                                !shape.rhsIsNK, anchor, note);
+  TracedOperand lhsSource = trace(lhs);
+  TracedOperand rhsSource = trace(rhs);
+  QuantizedOperand a =
+      quantize(b, loc, lhsSource.value, /*isWeight=*/false,
+               shape.lhsIsKM != lhsSource.transposed, anchor, note);
+  std::string weightNote;
+  QuantizedOperand w =
+      quantize(b, loc, rhsSource.value, /*isWeight=*/true,
+               !shape.rhsIsNK != rhsSource.transposed, anchor, weightNote);
+  if (!weightNote.empty())
+    weightNote += describeTrace(rhsSource);
+  note += weightNote;
+  for (TracedOperand *traced : {&lhsSource, &rhsSource})
+    deadCandidates.append(traced->through.begin(), traced->through.end());
   auto initType = cast<RankedTensorType>(init.getType());
   Type productType = initIsZero ? initType.getElementType() : b.getF32Type();
   Value product = ScaledMatmulOp::create(
@@ -479,11 +619,11 @@ struct NVFP4QuantizeMatmulsPass
     // The default, Four Over Six, needs E4M3 scales: MXFP4 defaults to the
     // standard max-based rule instead.
     bool mx = settings.format == Format::mxfp4;
-    std::string weightSpec = mx && !weightRule.hasValue() ? "static_6"
-                                                          : std::string(weightRule);
-    std::string activationSpec =
-        mx && !activationRule.hasValue() ? "static_6"
-                                         : std::string(activationRule);
+    std::string weightSpec =
+        mx && !weightRule.hasValue() ? "static_6" : std::string(weightRule);
+    std::string activationSpec = mx && !activationRule.hasValue()
+                                     ? "static_6"
+                                     : std::string(activationRule);
     for (auto [name, spec, options] :
          {std::tuple<const char *, const std::string &, fp4::QuantizeOptions &>{
               "weight-rule", weightSpec, settings.weight},
