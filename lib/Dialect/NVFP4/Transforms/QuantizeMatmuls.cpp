@@ -376,8 +376,13 @@ QuantizedOperand MatmulRewriter::quantize(OpBuilder &b, Location loc,
       std::make_pair(input, unsigned(transpose) | unsigned(isWeight) << 1);
   auto cached = quantized.find(key);
   if (cached != quantized.end() &&
-      dominance.properlyDominates(cached->second.data, anchor))
+      dominance.properlyDominates(cached->second.data, anchor)) {
+    if (isWeight && settings.report &&
+        cached->second.data.getDefiningOp<arith::ConstantOp>())
+      note = "; constant weight quantized at compile time, shared with an "
+             "earlier matmul";
     return cached->second;
+  }
   bool foldConstant = isWeight && settings.foldConstantWeights;
   if (Operation *constant = input.getDefiningOp();
       foldConstant && constant && isa<arith::ConstantOp>(constant))
