@@ -23,9 +23,11 @@ using namespace mlir;
 namespace {
 /// Fails with a located error on memrefs of sub-byte integers (results and
 /// block arguments), which MLIR 22's memref-to-LLVM conversion asserts on.
-/// They come from i1 tensors in the program (masks) and from buffer
-/// deallocation, which stores memref<?xi1> for buffers that flow through
-/// calls it cannot see into (calls the inliner could not inline).
+/// Sub-byte tensors are widened to i8 before bufferization
+/// (fp4-widen-sub-byte-tensors); what is left comes from buffer deallocation,
+/// which stores memref<?xi1> for buffers that flow through calls it cannot
+/// see into (calls the inliner could not inline), and from the input's own
+/// memrefs.
 struct RejectSubByteMemRefsPass
     : PassWrapper<RejectSubByteMemRefsPass, OperationPass<ModuleOp>> {
   MLIR_DEFINE_EXPLICIT_INTERNAL_INLINE_TYPE_ID(RejectSubByteMemRefsPass)
@@ -53,10 +55,11 @@ struct RejectSubByteMemRefsPass
       op->emitError()
           << "cannot lower " << *bad
           << " to LLVM: MLIR 22's memref-to-LLVM conversion does not support "
-             "memrefs of integers narrower than 8 bits. They come from i1 "
-             "tensors (e.g. masks; compute them as i8) and from buffer "
-             "deallocation of buffers passed through calls that could not be "
-             "inlined (recursive or external callees)";
+             "memrefs of integers narrower than 8 bits. Sub-byte tensors are "
+             "widened to i8 before bufferization; these memrefs come from "
+             "buffer deallocation of buffers passed through calls that could "
+             "not be inlined (recursive or external callees) or from the "
+             "input";
       return WalkResult::interrupt();
     });
     if (result.wasInterrupted())
@@ -69,6 +72,11 @@ struct RejectSubByteMemRefsPass
 /// dialect: bufferization, loops, and the LLVM conversions; with
 /// `gpuLaunches`, gpu.launch_func and gpu.binary become GPU runtime calls.
 static void addHostToLLVM(OpPassManager &pm, bool gpuLaunches) {
+  // Before anything bufferizes: i1 masks would become memrefs that the
+  // memref-to-LLVM conversion cannot lower. Nothing before this point in
+  // either pipeline bufferizes sub-byte tensors (the nvfp4 conversions only
+  // touch nvfp4 operands, which are never sub-byte).
+  pm.addPass(fp4::createWidenSubByteTensorsPass());
   pm.addPass(createCanonicalizerPass());
   pm.addPass(createCSEPass());
 

@@ -2,10 +2,11 @@
 // recursion) make buffer deallocation store memref<?xi1>, which MLIR 22's
 // memref-to-LLVM conversion asserts on. The pipelines report it instead, the
 // sm_100a one with the host lowered too (there gpu-to-llvm lowers memrefs
-// first). So do i1 tensors in the program itself (a mask argument below).
+// first). So do sub-byte memrefs in the input (below); sub-byte tensors are
+// widened to i8 first (fp4-widen-sub-byte-tensors, sub-byte-masks.mlir).
 // RUN: not fp4-opt --nvfp4-lower-to-cpu --split-input-file %s -o /dev/null 2>&1 | FileCheck %s
 // RUN: not fp4-opt --nvfp4-lower-to-sm100a="host=true" --split-input-file %s -o /dev/null 2>&1 | FileCheck %s
-// CHECK: error: cannot lower 'memref<{{.*}}xi1>' to LLVM: MLIR 22's memref-to-LLVM conversion does not support memrefs of integers narrower than 8 bits. They come from i1 tensors (e.g. masks; compute them as i8) and from buffer deallocation of buffers passed through calls that could not be inlined (recursive or external callees)
+// CHECK: error: cannot lower 'memref<{{.*}}xi1>' to LLVM: MLIR 22's memref-to-LLVM conversion does not support memrefs of integers narrower than 8 bits. Sub-byte tensors are widened to i8 before bufferization; these memrefs come from buffer deallocation of buffers passed through calls that could not be inlined (recursive or external callees) or from the input
 // CHECK: error: cannot lower 'memref<16xi1>' to LLVM
 // CHECK-NOT: Assertion
 func.func @f(%x: tensor<128x64xf32>, %n: index) -> tensor<128x64xf32> {
@@ -29,7 +30,7 @@ func.func @f(%x: tensor<128x64xf32>, %n: index) -> tensor<128x64xf32> {
 
 // -----
 
-func.func @mask(%m: tensor<16xi1>, %i: index) -> i1 {
-  %v = tensor.extract %m[%i] : tensor<16xi1>
+func.func @mask(%m: memref<16xi1>, %i: index) -> i1 {
+  %v = memref.load %m[%i] : memref<16xi1>
   return %v : i1
 }

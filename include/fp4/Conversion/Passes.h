@@ -1,7 +1,7 @@
 //===- Passes.h - fp4-mlir conversion passes --------------------*- C++ -*-===//
 //
 // Part of fp4-mlir. Declarations and registration of the conversions out of
-// the nvfp4 dialect (Passes.td).
+// the nvfp4 dialect and the host code passes of their pipelines (Passes.td).
 //
 //===----------------------------------------------------------------------===//
 
@@ -10,6 +10,7 @@
 
 #include "fp4/Conversion/NVFP4ToArith/NVFP4ToArith.h"
 #include "fp4/Conversion/NVFP4ToNVVM/NVFP4ToNVVM.h"
+#include "fp4/Conversion/WidenSubByteTensors/WidenSubByteTensors.h"
 #include "mlir/Pass/Pass.h"
 
 namespace mlir::fp4 {

@@ -1,6 +1,7 @@
 //===- Passes.td - fp4-mlir conversion passes ----------------*- tablegen -*-===//
 //
-// Part of fp4-mlir. The conversions out of the nvfp4 dialect.
+// Part of fp4-mlir. The conversions out of the nvfp4 dialect, and the host
+// code passes their pipelines run.
 //
 //===----------------------------------------------------------------------===//
 
@@ -157,6 +158,65 @@ def StageDeviceBuffersPass
   }];
   let dependentDialects = ["::mlir::gpu::GPUDialect",
                            "::mlir::memref::MemRefDialect"];
+}
+
+def WidenSubByteTensorsPass
+    : Pass<"fp4-widen-sub-byte-tensors", "::mlir::ModuleOp"> {
+  let summary = "Give tensors of i1..i7 elements i8 elements, before "
+                "bufferization";
+  let description = [{
+    MLIR 22's memref-to-LLVM conversion asserts on memrefs of integers
+    narrower than 8 bits, which bufferization makes of tensors like the
+    `tensor<128x128xi1>` causal masks and comparison results of PyTorch
+    models. This pass runs on tensors, before bufferization, and gives every
+    tensor of signless `i1`..`i7` elements the same shape with `i8` elements.
+    An i8 element holds the zero extension of the original bits (true is 1),
+    and every place that reads an element as a scalar truncates it back with
+    `arith.trunci`, so the scalar code keeps its types and meaning, signed or
+    not.
+
+    - `arith.constant`: dense constants (splat or not) are zero-extended; a
+      `dense_resource` of `i1` keeps its blob (one 0 or 1 byte per element,
+      the layout of a bool array) under the i8 type.
+    - Named linalg ops (including `linalg.fill`) are generalized first, and
+      elementwise ops on ranked tensors (`arith.cmpf` on tensors) become
+      `linalg.generic`. In `linalg.generic` and `linalg.map` bodies, the
+      argument of a widened tensor operand becomes i8 followed by
+      `arith.trunci`; a value yielded into a widened init gets `arith.extui`.
+    - `tensor.extract` reads i8 and truncates; `tensor.insert`,
+      `tensor.from_elements`, `tensor.splat` and the yielded value of
+      `tensor.pad` and `tensor.generate` zero-extend their scalar.
+    - Ops that only move elements are retyped: `tensor.empty`, `cast`,
+      `extract_slice`, `insert_slice`, `parallel_insert_slice`,
+      `expand_shape`, `collapse_shape`, `concat`, `reshape`, `dim`, `rank`;
+      `arith.select` with a scalar condition; `bufferization.alloc_tensor`,
+      `materialize_in_destination` (into a tensor) and `dealloc_tensor`; the
+      scf ops and their iteration arguments; `cf.br` and `cf.cond_br` with
+      their block arguments; `func.func` (argument and result types,
+      declarations too), `func.call` and `func.return`. Functions therefore
+      take and return i8 tensors, one byte per element.
+
+    Any other op with a sub-byte tensor operand, result or block argument
+    (`bufferization.to_buffer`, `vector.transfer_read`, `func.call_indirect`,
+    a constant it cannot widen, ...) is reported with its location before
+    anything is rewritten, and the pass fails. Sub-byte memrefs and vectors,
+    and tensors of `si1`/`ui4`-style signed or unsigned integers, are left
+    alone.
+
+    Example:
+    ```
+    %m = arith.constant dense<[true, false]> : tensor<2xi1>
+    // becomes
+    %m = arith.constant dense<[1, 0]> : tensor<2xi8>
+    ```
+    nvfp4-lower-to-cpu and nvfp4-lower-to-gpu{host=true} run it before
+    bufferization.
+  }];
+  let dependentDialects = [
+    "::mlir::arith::ArithDialect",
+    "::mlir::linalg::LinalgDialect",
+    "::mlir::tensor::TensorDialect",
+  ];
 }
 
 #endif // FP4_CONVERSION_PASSES_TD
