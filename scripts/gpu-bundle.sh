@@ -66,5 +66,16 @@ for model in mlp decoder; do
   compile_object "$out/models/$model.mlir" "$out/models/$model.o"
   rm "$out/models/$model.mlir"
 done
+# The models imported from PyTorch (test/Models/torch), on their saved
+# inputs: the Llama decoder layer (bf16, GQA, i1 causal mask) and its MLP.
+torch_models="$FP4_ROOT/test/Models/torch"
+for model in mlp decoder-layer; do
+  # The bundle is named after the file: torch-NAME.
+  cp "$torch_models/$model.mlir" "$out/models/torch-$model.mlir"
+  fp4-model-check "$out/models/torch-$model.mlir" --bound 0.5 \
+    --io "$torch_models/$model.io.json" --gpu-bundle "$out/models" > /dev/null
+  compile_object "$out/models/torch-$model.mlir" "$out/models/torch-$model.o"
+  rm "$out/models/torch-$model.mlir"
+done
 fp4_phase_end
 du -sh "$out"
