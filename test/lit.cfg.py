@@ -97,3 +97,29 @@ def has_cuda_gpu():
 
 if has_cuda_gpu():
     config.available_features.add("cuda-gpu")
+
+
+# The optional PyTorch front door (tools/fp4-import-torch; requirements-torch.txt,
+# scripts/setup-torch.sh): the `torch` feature when FP4_TORCH_PYTHON, else
+# <repo>/.venv-torch/bin/python, has torch, torch_mlir and transformers.
+# %torch_python runs the tool (%fp4_import_torch).
+config.substitutions.append(("%fp4_import_torch", os.path.join(
+    config.fp4_src_root, "tools", "fp4-import-torch", "fp4-import-torch")))
+
+def torch_python():
+    python = os.environ.get("FP4_TORCH_PYTHON") or os.path.join(
+        config.fp4_src_root, ".venv-torch", "bin", "python")
+    if not os.access(python, os.X_OK):
+        return None
+    probe = ("import importlib.util as u, sys; sys.exit(not all(u.find_spec(m) for m in "
+             "('torch', 'torch_mlir', 'transformers')))")
+    try:
+        found = subprocess.run([python, "-c", probe], capture_output=True, timeout=60)
+    except (OSError, subprocess.SubprocessError):
+        return None
+    return python if found.returncode == 0 else None
+
+fp4_torch_python = torch_python()
+if fp4_torch_python:
+    config.available_features.add("torch")
+    config.substitutions.append(("%torch_python", fp4_torch_python))
