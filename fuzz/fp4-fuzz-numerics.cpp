@@ -345,7 +345,11 @@ void checkFourOverSix(const Case &c, const Quantized &q) {
       }
       float e[2];
       float hp6 = nvfp4ScaleHp(bamax, ts);
-      uint8_t bytes[2] = {e4m3Encode(hp6), e4m3Encode(hp6 * 1.5f)};
+      // Both candidates capped at the largest byte whose codes decode
+      // finitely (ScaleRules.h, TensorScale::maxByte).
+      uint8_t cap = nvfp4LargestFiniteByte(ts.amax, ts.divisor);
+      uint8_t bytes[2] = {std::min(e4m3Encode(hp6), cap),
+                          std::min(e4m3Encode(hp6 * 1.5f), cap)};
       for (int j = 0; j < 2; ++j) {
         ScaleCandidate cand = makeNVFP4Candidate(bytes[j], ts);
         std::vector<uint8_t> codes(x.size());

@@ -32,6 +32,7 @@ for model in models/*.o; do
   g++ -O2 -std=c++17 -I"$root/include" -I"$root/tools/fp4-cpu-check" \
     "$root/tools/fp4-gpu-check/fp4-gpu-model.cpp" \
     "$root/tools/fp4-cpu-check/ModelIO.cpp" "$root/lib/Numerics/Float16.cpp" \
+    "$root/tools/fp4-gpu-check/MemRefCopy.cpp" \
     "$name.call.cpp" "$model" \
     -L. -lmlir_cuda_runtime -Wl,-rpath,"$bundle" -o "$name.run"
   echo "==> $(basename "$name") model on the GPU"
