@@ -1,7 +1,7 @@
 //===- Main.cpp - fp4-numerics-tests entry point --------------------------===//
 //
-// fp4-numerics-tests codecs | vectors | special | gaussian | golden DIR
-// Each subcommand prints its figures and a summary line, and exits non-zero
+// fp4-numerics-tests attention | codecs | vectors | special | gaussian | golden
+// DIR Each subcommand prints its figures and a summary line, and exits non-zero
 // on any failure.
 //
 //===----------------------------------------------------------------------===//
@@ -54,6 +54,8 @@ std::vector<float> gaussianSamples(uint64_t seed, uint64_t count) {
 int main(int argc, char **argv) {
   using namespace fp4test;
   std::string cmd = argc > 1 ? argv[1] : "";
+  if (cmd == "attention")
+    return runAttention();
   if (cmd == "codecs")
     return runCodecs();
   if (cmd == "vectors")
@@ -64,7 +66,8 @@ int main(int argc, char **argv) {
     return runGaussian();
   if (cmd == "golden" && argc > 2)
     return runGolden(argv[2]);
-  std::fprintf(stderr, "usage: fp4-numerics-tests codecs | vectors | special "
+  std::fprintf(stderr, "usage: fp4-numerics-tests attention | codecs | vectors "
+                       "| special "
                        "| gaussian | golden DIR\n");
   return 2;
 }

@@ -46,6 +46,7 @@ bool readWholeFile(const std::string &path, std::vector<uint8_t> &data);
 /// to fp32), independent of the standard library's distributions.
 std::vector<float> gaussianSamples(uint64_t seed, uint64_t count);
 
+int runAttention();
 int runCodecs();
 int runVectors();
 int runSpecial();
