@@ -14,33 +14,37 @@
 using namespace mlir;
 using namespace mlir::nvfp4;
 
+void nvfp4::toNumerics(ScaleRuleAttr rule, fp4::ScaleRule &kind,
+                       fp4::ErrorMetric &metric, int &radius) {
+  switch (rule.getKind()) {
+  case ScaleRuleKind::static_6:
+    kind = fp4::ScaleRule::Static6;
+    break;
+  case ScaleRuleKind::static_4:
+    kind = fp4::ScaleRule::Static4;
+    break;
+  case ScaleRuleKind::four_over_six:
+    kind = fp4::ScaleRule::FourOverSix;
+    break;
+  case ScaleRuleKind::scale_search:
+    kind = fp4::ScaleRule::ScaleSearch;
+    break;
+  case ScaleRuleKind::exact:
+    kind = fp4::ScaleRule::Exact;
+    break;
+  }
+  if (std::optional<ErrorMetric> m = rule.getMetric())
+    metric = *m == ErrorMetric::mse   ? fp4::ErrorMetric::MSE
+             : *m == ErrorMetric::mae ? fp4::ErrorMetric::MAE
+                                      : fp4::ErrorMetric::AbsMax;
+  if (std::optional<int64_t> r = rule.getRadius())
+    radius = static_cast<int>(*r);
+}
+
 fp4::QuantizeOptions nvfp4::getQuantizeOptions(QuantizeOp op) {
   fp4::QuantizeOptions options;
   options.format = toNumerics(op.getFormat());
-  ScaleRuleAttr rule = op.getRule();
-  switch (rule.getKind()) {
-  case ScaleRuleKind::static_6:
-    options.rule = fp4::ScaleRule::Static6;
-    break;
-  case ScaleRuleKind::static_4:
-    options.rule = fp4::ScaleRule::Static4;
-    break;
-  case ScaleRuleKind::four_over_six:
-    options.rule = fp4::ScaleRule::FourOverSix;
-    break;
-  case ScaleRuleKind::scale_search:
-    options.rule = fp4::ScaleRule::ScaleSearch;
-    break;
-  case ScaleRuleKind::exact:
-    options.rule = fp4::ScaleRule::Exact;
-    break;
-  }
-  if (std::optional<ErrorMetric> metric = rule.getMetric())
-    options.metric = *metric == ErrorMetric::mse   ? fp4::ErrorMetric::MSE
-                     : *metric == ErrorMetric::mae ? fp4::ErrorMetric::MAE
-                                                   : fp4::ErrorMetric::AbsMax;
-  if (std::optional<int64_t> radius = rule.getRadius())
-    options.searchRadius = static_cast<int>(*radius);
+  toNumerics(op.getRule(), options.rule, options.metric, options.searchRadius);
   options.block2D = op.getBlockShape() == BlockShape::tile_16x16;
   options.transpose = op.getTranspose();
   options.scaleLayout = toNumerics(op.getScaleLayout());

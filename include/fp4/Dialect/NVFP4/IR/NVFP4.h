@@ -7,6 +7,7 @@
 #ifndef FP4_DIALECT_NVFP4_IR_NVFP4_H
 #define FP4_DIALECT_NVFP4_IR_NVFP4_H
 
+#include "fp4/Numerics/Attention.h"
 #include "fp4/Numerics/BlockQuantize.h"
 #include "mlir/Bytecode/BytecodeOpInterface.h"
 #include "mlir/IR/BuiltinTypes.h"
@@ -44,6 +45,13 @@ bool hasDynamicShapes(Operation *op);
 /// The numerics-library options that `op`'s attributes describe (the amax
 /// operand, when present, is not included).
 fp4::QuantizeOptions getQuantizeOptions(QuantizeOp op);
+
+/// The numerics library's rule, metric and radius of `rule`.
+void toNumerics(ScaleRuleAttr rule, fp4::ScaleRule &kind,
+                fp4::ErrorMetric &metric, int &radius);
+
+/// The numerics-library options of `op` (attentionReference).
+fp4::AttentionOptions getAttentionOptions(AttentionOp op);
 
 } // namespace mlir::nvfp4
 

@@ -61,6 +61,13 @@ def NVFP4_BlockShape : I32EnumAttr<"BlockShape", "quantization block shape", [
   let genSpecializedAttr = 0;
 }
 
+def NVFP4_PMode : I32EnumAttr<"PMode", "how attention brings P to 4 bits", [
+    I32EnumAttrCase<"two_level", 0>,
+    I32EnumAttrCase<"direct", 1>]> {
+  let cppNamespace = "::mlir::nvfp4";
+  let genSpecializedAttr = 0;
+}
+
 def NVFP4_ScaleLayout : I32EnumAttr<"ScaleLayout", "block scale layout", [
     I32EnumAttrCase<"row_major", 0>,
     I32EnumAttrCase<"tcgen05", 1>]> {
@@ -154,6 +161,19 @@ def NVFP4_RoundingAttr : NVFP4_Attr<"Rounding", "rounding"> {
   let assemblyFormat = "`<` $mode (`,` `seed` `=` $seed^)? `>`";
   let genVerifyDecl = 1;
   let constBuilderCall = "$0";
+}
+
+def NVFP4_PModeAttr : EnumAttr<NVFP4_Dialect, NVFP4_PMode, "p_mode"> {
+  let summary = "how nvfp4.attention quantizes the probabilities P";
+  let description = [{
+    `two_level` (SageAttention3): P~ = 2688 * exp(S - m) against the running
+    row max m, so a row's largest value maps to 448 * 6, then block scales per
+    16 keys; the row sum uses the unquantized P~ and 2688 cancels in O / l.
+    `direct`: exp(S - m) itself is block-quantized.
+
+    Example: `#nvfp4.p_mode<direct>`
+  }];
+  let assemblyFormat = "`<` $value `>`";
 }
 
 //===----------------------------------------------------------------------===//

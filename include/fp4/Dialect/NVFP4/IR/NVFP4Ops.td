@@ -175,4 +175,77 @@ def NVFP4_ScaledMatmulOp : NVFP4_Op<"scaled_matmul", [Pure]> {
   let hasVerifier = 1;
 }
 
+//===----------------------------------------------------------------------===//
+// AttentionOp
+//===----------------------------------------------------------------------===//
+
+def NVFP4_AttentionOp : NVFP4_Op<"attention", [Pure]> {
+  let summary = "block-scaled 4-bit attention (SageAttention3 / ScaleSearchAttention)";
+  let description = [{
+    softmax(Q K^T * softmax_scale [+ causal mask]) V for Q [B, H, Lq, D],
+    K [B, H, Lk, D] and V [B, H, Lk, Dv], with Q and K quantized in blocks of
+    16 (`nvfp4`) or 32 (`mxfp4`) along D, V in blocks along the tokens, and
+    the probabilities P in blocks along the keys of a row, each with its own
+    scale rule (`q_rule`, `k_rule`, `v_rule`, `p_rule`; default `static_6`).
+    The result is f32 [B, H, Lq, Dv].
+
+    The exact operation order (key tiles of `key_tile` keys, online-softmax
+    rescaling, where P is quantized, every summation order, the exp) is that
+    of the numerics library's `attentionReference`
+    (include/fp4/Numerics/Attention.h, docs/attention.md); lowerings are
+    checked against it.
+
+    Options:
+    - `causal`: query i sees key j iff j <= i + (Lk - Lq).
+    - `k_smoothing` (default true): K minus its mean over the tokens, per
+      (batch, head); softmax is invariant to it.
+    - `q_smoothing`: Q minus its mean per block of 128 queries, with the
+      correction q_mean * K^T added to the scores in fp32.
+    - `p_mode`: `two_level` (default) or `direct` (`#nvfp4.p_mode`).
+    - `rotate`: a normalized 16-point Hadamard rotation of Q and K along D.
+    - `sink_tokens`, `recent_tokens`: the first and last keys kept in bf16
+      in both products.
+    - `qkv_tensor_scale`: one fp32 tensor scale per head for Q, K and V
+      (NVFP4); without it, block scales only, as in SageAttention3.
+
+    Example (SageAttention3's recipe, then ScaleSearchAttention's):
+    ```mlir
+    %o = nvfp4.attention %q, %k, %v {causal}
+        : tensor<1x8x1024x128xbf16>, tensor<1x8x1024x128xbf16>, tensor<1x8x1024x128xbf16>
+          -> tensor<1x8x1024x128xf32>
+    %o2 = nvfp4.attention %q, %k, %v {causal,
+        q_rule = #nvfp4.scale_rule<scale_search, radius = 6>,
+        k_rule = #nvfp4.scale_rule<scale_search, radius = 6>,
+        v_rule = #nvfp4.scale_rule<exact>, p_rule = #nvfp4.scale_rule<exact>}
+        : tensor<1x8x1024x128xbf16>, tensor<1x8x1024x128xbf16>, tensor<1x8x1024x128xbf16>
+          -> tensor<1x8x1024x128xf32>
+    ```
+  }];
+  let arguments = (ins
+    RankedTensorOf<[F32, BF16, F16]>:$query,
+    RankedTensorOf<[F32, BF16, F16]>:$key,
+    RankedTensorOf<[F32, BF16, F16]>:$value,
+    DefaultValuedAttr<NVFP4_FormatAttr, "::mlir::nvfp4::Format::nvfp4">:$format,
+    OptionalAttr<NVFP4_ScaleRuleAttr>:$q_rule,
+    OptionalAttr<NVFP4_ScaleRuleAttr>:$k_rule,
+    OptionalAttr<NVFP4_ScaleRuleAttr>:$v_rule,
+    OptionalAttr<NVFP4_ScaleRuleAttr>:$p_rule,
+    OptionalAttr<F32Attr>:$softmax_scale,
+    UnitAttr:$causal,
+    DefaultValuedAttr<I64Attr, "128">:$key_tile,
+    DefaultValuedAttr<BoolAttr, "true">:$k_smoothing,
+    UnitAttr:$q_smoothing,
+    DefaultValuedAttr<NVFP4_PModeAttr, "::mlir::nvfp4::PMode::two_level">:$p_mode,
+    UnitAttr:$rotate,
+    DefaultValuedAttr<I64Attr, "0">:$sink_tokens,
+    DefaultValuedAttr<I64Attr, "0">:$recent_tokens,
+    UnitAttr:$qkv_tensor_scale);
+  let results = (outs RankedTensorOf<[F32]>:$result);
+  let assemblyFormat = [{
+    $query `,` $key `,` $value attr-dict `:` type($query) `,` type($key) `,`
+    type($value) `->` type($result)
+  }];
+  let hasVerifier = 1;
+}
+
 #endif // FP4_DIALECT_NVFP4_IR_NVFP4OPS_TD
