@@ -21,6 +21,8 @@
 #include "mlir/Interfaces/FunctionInterfaces.h"
 
 #include "llvm/ADT/STLExtras.h"
+#include "llvm/ADT/SetVector.h"
+#include "llvm/ADT/SmallPtrSet.h"
 #include "llvm/Support/FormatVariadic.h"
 
 namespace mlir::nvfp4 {
@@ -395,29 +397,29 @@ QuantizedOperand MatmulRewriter::quantize(OpBuilder &b, Location loc,
 }
 
 void MatmulRewriter::eraseDeadWeights() {
-  // The looked-through transposes and casts first (users before their
-  // operands), then the constants they kept alive.
-  llvm::SetVector<Operation *> candidates(deadCandidates.begin(),
-                                          deadCandidates.end());
-  SmallVector<Operation *> erased;
+  // The looked-through ops and the weight constants, each erased once
+  // nothing uses it; erasing one can free the constant it read. One list
+  // and one erased set, so that no op is touched after it is gone (a reshaped
+  // constant is both looked through and a weight: a use-after-free that ASan
+  // found).
+  llvm::SetVector<Operation *> pending(deadCandidates.begin(),
+                                       deadCandidates.end());
+  pending.insert(weightConstants.begin(), weightConstants.end());
+  llvm::SmallPtrSet<Operation *, 16> erased;
   for (bool changed = true; changed;) {
     changed = false;
-    for (Operation *op : candidates)
-      if (!llvm::is_contained(erased, op) && op->use_empty()) {
-        SmallVector<Value> operands(op->getOperands());
-        op->erase();
-        erased.push_back(op);
-        changed = true;
-        for (Value operand : operands)
-          if (Operation *def = operand.getDefiningOp();
-              def && isa<arith::ConstantOp>(def) && def->use_empty() &&
-              !llvm::is_contained(weightConstants, def))
-            weightConstants.push_back(def);
-      }
+    for (size_t i = 0; i < pending.size(); ++i) {
+      Operation *op = pending[i];
+      if (erased.contains(op) || !op->use_empty())
+        continue;
+      for (Value operand : op->getOperands())
+        if (auto constant = operand.getDefiningOp<arith::ConstantOp>())
+          pending.insert(constant);
+      op->erase();
+      erased.insert(op);
+      changed = true;
+    }
   }
-  for (Operation *constant : weightConstants)
-    if (constant->use_empty())
-      constant->erase();
   weightConstants.clear();
   deadCandidates.clear();
   reshapedConstants.clear();
