@@ -121,20 +121,25 @@ bool hasPlainOrNoMetadata(llvm::StringRef text) {
 /// f6E3M2FN) that is negative, has an exponent or is long enough to
 /// overflow it (APFloat's conversion reaches llvm_unreachable).
 bool hasUpstreamParserAssertion(llvm::StringRef text) {
-  static const llvm::Regex namedOp(
-      "linalg\\.(transpose|broadcast)[^\n]*");
+  // The first `permutation` / `dimensions` after the op name, on its line,
+  // must be a plain integer list.
   static const llvm::Regex wellFormed(
-      "(permutation|dimensions) = \\[[0-9, ]*\\]");
-  for (llvm::StringRef rest = text;;) {
-    size_t at = rest.find("linalg.");
-    if (at == llvm::StringRef::npos)
-      break;
-    rest = rest.drop_front(at);
-    llvm::SmallVector<llvm::StringRef> match;
-    if (namedOp.match(rest.take_front(rest.find('\n')), &match) &&
-        rest.starts_with(match[0]) && !wellFormed.match(match[0]))
-      return true;
-    rest = rest.drop_front(7);
+      "^(permutation|dimensions) = \\[[0-9, ]*\\]");
+  for (llvm::StringRef op : {"linalg.transpose", "linalg.broadcast"}) {
+    for (size_t at = text.find(op); at != llvm::StringRef::npos;
+         at = text.find(op, at + 1)) {
+      // Not in a comment (tests name these ops in remarks and prose).
+      size_t lineStart = text.rfind('\n', at);
+      lineStart = lineStart == llvm::StringRef::npos ? 0 : lineStart + 1;
+      if (text.slice(lineStart, at).contains("//"))
+        continue;
+      llvm::StringRef line = text.drop_front(at + op.size());
+      line = line.take_front(line.find('\n'));
+      size_t key = std::min(line.find("permutation"), line.find("dimensions"));
+      if (key == llvm::StringRef::npos ||
+          !wellFormed.match(line.drop_front(key)))
+        return true;
+    }
   }
   static const llvm::Regex finiteLiteral(
       "dense<([^>]*)>[[:space:]]*:[[:space:]]*tensor<[^>]*"
