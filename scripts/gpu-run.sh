@@ -17,6 +17,7 @@ echo "==> link fp4-gpu-check"
 g++ -O3 -std=c++17 -ffp-contract=off -fno-fast-math \
   -I"$root/include" -I"$root/tools/fp4-cpu-check" \
   "$root/tools/fp4-gpu-check/fp4-gpu-check.cpp" \
+  "$root/tools/fp4-cpu-check/AttentionChecks.cpp" \
   "$root/tools/fp4-cpu-check/Checks.cpp" \
   "$root/tools/fp4-cpu-check/KernelSource.cpp" \
   "$root"/lib/Numerics/*.cpp cases.o \

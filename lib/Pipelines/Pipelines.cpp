@@ -2,6 +2,7 @@
 
 #include "fp4/Pipelines/Pipelines.h"
 #include "fp4/Conversion/Passes.h"
+#include "fp4/Dialect/NVFP4/Transforms/Passes.h"
 
 #include "mlir/Conversion/Passes.h"
 #include "mlir/Dialect/Arith/Transforms/Passes.h"
@@ -127,6 +128,9 @@ void fp4::buildNVFP4LowerToCPUPipeline(OpPassManager &pm) {
   // memref<?xi1>, which MLIR 22's memref-to-LLVM lowering rejects (it
   // asserts on element types narrower than 8 bits).
   pm.addPass(createInlinerPass());
+  // Attention becomes quantize/dequantize and linalg in the reference's
+  // order (bit-exact on the CPU).
+  pm.addPass(nvfp4::createNVFP4DecomposeAttentionPass());
   pm.addPass(fp4::createConvertNVFP4ToArithPass());
   addHostToLLVM(pm, /*gpuLaunches=*/false);
 }
@@ -136,6 +140,12 @@ void fp4::buildNVFP4LowerToGpuPipeline(OpPassManager &pm, GpuChip chip,
                                        bool lowerHost) {
   if (lowerHost)
     pm.addPass(createInlinerPass()); // As for the CPU: see above.
+  // Attention's two products become scaled matmuls (tensor cores); its
+  // softmax runs on the host like the model's other non-nvfp4 ops.
+  nvfp4::NVFP4DecomposeAttentionPassOptions attention;
+  attention.products = "scaled-matmul";
+  attention.scaleLayout = chip == GpuChip::SM100a ? "tcgen05" : "row_major";
+  pm.addPass(nvfp4::createNVFP4DecomposeAttentionPass(attention));
   ConvertNVFP4ToNVVMPassOptions options;
   options.chip = chip;
   pm.addPass(fp4::createConvertNVFP4ToNVVMPass(options));

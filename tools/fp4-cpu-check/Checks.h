@@ -44,6 +44,8 @@ public:
 int runQuantizeChecks(Executor &exec, const std::string &goldenDir);
 int runDequantizeChecks(Executor &exec);
 int runMatmulChecks(Executor &exec);
+/// nvfp4.attention against attentionReference (AttentionChecks.cpp).
+int runAttentionChecks(Executor &exec);
 
 } // namespace fp4tools
 

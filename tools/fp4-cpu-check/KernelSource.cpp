@@ -46,10 +46,8 @@ static std::string matrixShape(uint64_t rows, uint64_t cols,
          elementName(type);
 }
 
-std::string quantizeAttributes(const QuantizeOptions &o) {
+std::string ruleAttribute(const QuantizeOptions &o) {
   std::ostringstream os;
-  os << "format = #nvfp4.format<"
-     << (o.format == Format::NVFP4 ? "nvfp4" : "mxfp4") << ">, rule = ";
   switch (o.rule) {
   case ScaleRule::Static6:
     os << "#nvfp4.scale_rule<static_6>";
@@ -71,6 +69,14 @@ std::string quantizeAttributes(const QuantizeOptions &o) {
     os << "#nvfp4.scale_rule<exact>";
     break;
   }
+  return os.str();
+}
+
+std::string quantizeAttributes(const QuantizeOptions &o) {
+  std::ostringstream os;
+  os << "format = #nvfp4.format<"
+     << (o.format == Format::NVFP4 ? "nvfp4" : "mxfp4")
+     << ">, rule = " << ruleAttribute(o);
   if (o.rounding == Rounding::Stochastic)
     os << ", rounding = #nvfp4.rounding<stochastic, seed = " << o.seed << ">";
   if (o.block2D)
@@ -169,6 +175,36 @@ std::string matmulKernel(uint64_t m, uint64_t n, uint64_t k, Format format,
      << "  %gbv = memref.load %gb[%c0] : memref<1xf32>\n"
      << "  %r = nvfp4.scaled_matmul %at[%sat, %gav], %bt[%sbt, %gbv] : tensor<"
      << a << ">, tensor<" << sa << ">, tensor<" << b << ">, tensor<" << sb
+     << "> -> tensor<" << out << ">\n"
+     << "  bufferization.materialize_in_destination %r in restrict writable "
+        "%out : (tensor<"
+     << out << ">, memref<" << out << ">) -> ()\n"
+     << "  return\n}\n";
+  return os.str();
+}
+
+std::string attentionKernel(const AttentionShape &shape,
+                            const std::string &attributes, ElementType type) {
+  auto dims = [&](uint64_t rows, uint64_t cols, const char *element) {
+    return std::to_string(shape.batch) + "x" + std::to_string(shape.heads) +
+           "x" + std::to_string(rows) + "x" + std::to_string(cols) + "x" +
+           element;
+  };
+  const char *t = elementName(type);
+  std::string q = dims(shape.lq, shape.d, t), k = dims(shape.lk, shape.d, t),
+              v = dims(shape.lk, shape.dv, t),
+              out = dims(shape.lq, shape.dv, "f32");
+  std::ostringstream os;
+  os << "func.func @attention(%q: memref<" << q << ">, %k: memref<" << k
+     << ">, %v: memref<" << v << ">, %out: memref<" << out
+     << ">) attributes {llvm.emit_c_interface} {\n";
+  for (auto [name, ty] : {std::pair<const char *, std::string>{"q", q},
+                          {"k", k},
+                          {"v", v}})
+    os << "  %" << name << "t = bufferization.to_tensor %" << name
+       << " restrict : memref<" << ty << "> to tensor<" << ty << ">\n";
+  os << "  %r = nvfp4.attention %qt, %kt, %vt {" << attributes
+     << "} : tensor<" << q << ">, tensor<" << k << ">, tensor<" << v
      << "> -> tensor<" << out << ">\n"
      << "  bufferization.materialize_in_destination %r in restrict writable "
         "%out : (tensor<"

@@ -9,11 +9,15 @@
 #ifndef FP4_TOOLS_KERNELSOURCE_H
 #define FP4_TOOLS_KERNELSOURCE_H
 
+#include "fp4/Numerics/Attention.h"
 #include "fp4/Numerics/BlockQuantize.h"
 
 #include <string>
 
 namespace fp4tools {
+
+/// The #nvfp4.scale_rule attribute of `o`'s rule.
+std::string ruleAttribute(const mlir::fp4::QuantizeOptions &o);
 
 /// The nvfp4 attribute list that describes `o` (the amax is not included).
 std::string quantizeAttributes(const mlir::fp4::QuantizeOptions &o);
@@ -35,6 +39,12 @@ std::string matmulKernel(uint64_t m, uint64_t n, uint64_t k,
                          mlir::fp4::Format format,
                          mlir::fp4::ScaleLayout layout,
                          mlir::fp4::ElementType type);
+
+/// @attention(%q, %k, %v: [B, H, L, D] of `type`, %out: f32) running one
+/// nvfp4.attention with `attributes` (the text inside its braces).
+std::string attentionKernel(const mlir::fp4::AttentionShape &shape,
+                            const std::string &attributes,
+                            mlir::fp4::ElementType type);
 
 } // namespace fp4tools
 

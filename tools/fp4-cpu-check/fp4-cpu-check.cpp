@@ -11,6 +11,8 @@
 //   fp4-cpu-check dequantize            random codes and scale bytes
 //   fp4-cpu-check matmul                scaled_matmul against
 //                                       scaledMatmulReference, bit for bit
+//   fp4-cpu-check attention             nvfp4.attention against
+//                                       attentionReference, bit for bit
 //
 // Prints one line per case with its mismatch counts; exits 1 on any
 // mismatch or compile failure.
@@ -58,8 +60,10 @@ int main(int argc, char **argv) {
     return runDequantizeChecks(exec);
   if (mode == "matmul" && argc == 2)
     return runMatmulChecks(exec);
+  if (mode == "attention" && argc == 2)
+    return runAttentionChecks(exec);
   std::fprintf(stderr,
                "usage: fp4-cpu-check quantize GOLDEN_DIR | dequantize | "
-               "matmul\n");
+               "matmul | attention\n");
   return 2;
 }

@@ -167,6 +167,7 @@ int runAll(Executor &exec, const std::string &goldenDir) {
   int failed = runQuantizeChecks(exec, goldenDir);
   failed |= runDequantizeChecks(exec);
   failed |= runMatmulChecks(exec);
+  failed |= runAttentionChecks(exec);
   return failed;
 }
 } // namespace

@@ -59,7 +59,11 @@ struct ConvertNVFP4ToArithPass
       return signalPassFailure();
     WalkResult left = root->walk([](Operation *op) {
       if (isa<nvfp4::NVFP4Dialect>(op->getDialect())) {
-        op->emitOpError() << "was not lowered by convert-nvfp4-to-arith";
+        InFlightDiagnostic diag = op->emitOpError()
+                                  << "was not lowered by convert-nvfp4-to-arith";
+        if (isa<nvfp4::AttentionOp>(op))
+          diag << " (nvfp4-decompose-attention lowers it to ops this pass "
+                  "takes; nvfp4-lower-to-cpu runs both)";
         return WalkResult::interrupt();
       }
       return WalkResult::advance();

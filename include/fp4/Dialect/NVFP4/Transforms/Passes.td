@@ -81,4 +81,53 @@ def NVFP4QuantizeMatmulsPass : Pass<"nvfp4-quantize-matmuls"> {
   ];
 }
 
+def NVFP4DecomposeAttentionPass : Pass<"nvfp4-decompose-attention"> {
+  let summary = "Decompose nvfp4.attention into nvfp4 quantize/dequantize, "
+                "scaled_matmul and linalg ops, in the reference's order";
+  let description = [{
+    Rewrites every `nvfp4.attention` into the operations of the numerics
+    library's `attentionReference` (include/fp4/Numerics/Attention.h), per
+    (batch, head) in an `scf.for` nest: K and Q smoothing, the Hadamard
+    rotation, masks and the online softmax as `linalg.generic` ops (the exp
+    is the library's `attentionExp`, emulated in arith), Q, K, V and each
+    tile of P quantized by `nvfp4.quantize` (a calibrated amax equal to the
+    rule's divisor when there is no tensor scale), and an `scf.for` over the
+    full key tiles followed by the remainder tile.
+
+    `products` says how the two products are computed:
+    - `reference` (default): dequantize, then `linalg.generic` contractions
+      whose reduction loop is innermost and runs in increasing order, so that
+      the loops of the CPU lowering add in the reference's order: the CPU
+      result equals `attentionReference` bit for bit.
+    - `scaled-matmul`: `nvfp4.scaled_matmul` for Q.K^T and P.V (tensor cores
+      on the GPU); the tile's P.V product is added to the rescaled O. Only
+      the summation order of the two products differs from the reference.
+      With `scale-layout=tcgen05` (what the sm_100a lowering needs) a
+      product whose sizes the layout cannot hold (M, N multiples of 128, K
+      a multiple of 4 blocks; Lq, the key tile dividing Lk, D, and Dv for
+      P.V) stays a dequantized linalg product, with a remark saying why.
+
+    nvfp4-lower-to-cpu runs it with `products=reference`; nvfp4-lower-to-gpu
+    with `products=scaled-matmul` (row_major scales on sm_90a, tcgen05 on
+    sm_100a).
+  }];
+  let options = [
+    Option<"products", "products", "std::string", "\"reference\"",
+           "How Q.K^T and P.V are computed: reference (dequantize + "
+           "sequential contractions; bit-exact) or scaled-matmul "
+           "(nvfp4.scaled_matmul)">,
+    Option<"scaleLayout", "scale-layout", "std::string", "\"row_major\"",
+           "Scale layout of the quantized operands with "
+           "products=scaled-matmul: row_major or tcgen05">,
+  ];
+  let dependentDialects = [
+    "::mlir::arith::ArithDialect",
+    "::mlir::bufferization::BufferizationDialect",
+    "::mlir::linalg::LinalgDialect",
+    "::mlir::nvfp4::NVFP4Dialect",
+    "::mlir::scf::SCFDialect",
+    "::mlir::tensor::TensorDialect",
+  ];
+}
+
 #endif // FP4_DIALECT_NVFP4_TRANSFORMS_PASSES_TD
