@@ -20,6 +20,7 @@ g++ -O3 -std=c++17 -ffp-contract=off -fno-fast-math \
   "$root/tools/fp4-cpu-check/AttentionChecks.cpp" \
   "$root/tools/fp4-cpu-check/Checks.cpp" \
   "$root/tools/fp4-cpu-check/KernelSource.cpp" \
+  "$root/tools/fp4-gpu-check/MemRefCopy.cpp" \
   "$root"/lib/Numerics/*.cpp cases.o \
   -L. -lmlir_cuda_runtime -ldl -rdynamic -Wl,-rpath,'$ORIGIN' \
   -o fp4-gpu-check

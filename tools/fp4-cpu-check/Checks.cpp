@@ -487,6 +487,9 @@ int runMatmulChecks(Executor &exec) {
       for (ElementType type : {ElementType::F32, ElementType::BF16})
         for (Shape s :
              {Shape{128, 256, 512}, Shape{128, 136, 256}, Shape{100, 72, 48},
+              // M and N below one warp's 64 x 64 tile (the attention's
+              // P.V with Dv = 32): every fragment guard is false there.
+              Shape{32, 32, 64}, Shape{48, 16, 96}, Shape{40, 24, 32},
               Shape{256, 384, 1056}, Shape{128, 128, 8192}}) {
           if (layout == ScaleLayout::Tcgen05 &&
               (s.m % 128 != 0 || s.n % 128 != 0))

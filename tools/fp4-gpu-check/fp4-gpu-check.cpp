@@ -43,7 +43,7 @@ namespace {
 /// `name`, so that many share one module.
 std::string renamed(const std::string &source, const std::string &name) {
   static const std::regex function(
-      R"(func\.func @(quantize|dequantize|matmul)\()");
+      R"(func\.func @(quantize|dequantize|matmul|attention)\()");
   return std::regex_replace(source, function, "func.func @" + name + "(");
 }
 

@@ -537,6 +537,16 @@ public:
     return out;
   }
 
+  /// `name` = index < bound (false when bound <= 0).
+  static std::string guard(const std::string &name, const std::string &index,
+                           int64_t bound) {
+    if (bound <= 0)
+      return "    " + name + " = arith.constant false\n";
+    return "    " + name + "_bound = arith.constant " + std::to_string(bound) +
+           " : index\n    " + name + " = arith.cmpi ult, " + index + ", " +
+           name + "_bound : index\n";
+  }
+
   /// Stores of the accumulator tiles: acc * g, rows and columns past
   /// the matrix skipped.
   std::string epilogue() const {
@@ -550,12 +560,12 @@ public:
       for (int hr = 0; hr < 2; ++hr) {
         int64_t rowOff = mt * 16 + hr * 8;
         std::string R = std::to_string(mt) + "_" + std::to_string(hr);
-        if (rowGuard) {
-          out += "    %rl" + R + " = arith.constant " +
-                 std::to_string(c.m - rowOff) + " : index\n";
-          out += "    %rok" + R + " = arith.cmpi ult, %eRow, %rl" + R +
-                 " : index\n";
-        }
+        // A bound <= 0 (M or N below the warp's tile) means no row or
+        // column of that fragment exists: false, not an unsigned compare
+        // with a negative index (which passed everything and stored past
+        // the matrix).
+        if (rowGuard)
+          out += guard("%rok" + R, "%eRow", c.m - rowOff);
         for (int nt = 0; nt < this->nt; ++nt) {
           int i = static_cast<int>(mt * this->nt + nt);
           std::string P = R + "_" + std::to_string(nt);
@@ -585,10 +595,7 @@ public:
           // Guards: the row, the pair's first column, (odd N) its second.
           std::string cond;
           if (colGuard) {
-            out += "    %cl_" + P + " = arith.constant " +
-                   std::to_string(c.n - nt * 8) + " : index\n";
-            out += "    %cok_" + P + " = arith.cmpi ult, %eCol, %cl_" + P +
-                   " : index\n";
+            out += guard("%cok_" + P, "%eCol", c.n - nt * 8);
             cond = "%cok_" + P;
           }
           if (rowGuard && colGuard) {
@@ -611,10 +618,7 @@ public:
                    P + " = vector.extract " + value + "[1] : " + ty +
                    " from vector<2x" + ty + ">\n      llvm.store %e0_" + P +
                    ", %ep_" + P + " : " + ty + ", !llvm.ptr<1>\n";
-            body += "      %cl1_" + P + " = arith.constant " +
-                    std::to_string(c.n - nt * 8 - 1) + " : index\n";
-            body += "      %cok1_" + P + " = arith.cmpi ult, %eCol, %cl1_" + P +
-                    " : index\n";
+            body += "  " + guard("%cok1_" + P, "%eCol", c.n - nt * 8 - 1);
             body += "      scf.if %cok1_" + P + " {\n        %ep1_" + P +
                     " = llvm.getelementptr %ep_" + P +
                     "[1] : (!llvm.ptr<1>) -> !llvm.ptr<1>, " + ty +

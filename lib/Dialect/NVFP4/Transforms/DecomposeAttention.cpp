@@ -124,6 +124,12 @@ private:
     SmallVector<AffineMap> maps(inputs.size() + 1, id);
     return generic(inputs, empty(shape), maps, {kPar, kPar}, body);
   }
+  /// A copy of a tile slice in a fresh tensor: it bufferizes to an
+  /// identity-layout buffer, which the GPU launches' device staging needs.
+  Value contiguous(Value slice) {
+    return bufferization::AllocTensorOp::create(
+        b, loc, cast<RankedTensorType>(slice.getType()), ValueRange{}, slice);
+  }
   Value linalgIndex(OpBuilder &nb, unsigned dimension) {
     return linalg::IndexOp::create(nb, loc, dimension);
   }
@@ -244,10 +250,11 @@ Value AttentionEmitter::isHighPrecisionKey(OpBuilder &nb, Value key) {
   return arith::OrIOp::create(nb, loc, sink, recent);
 }
 
-/// A [rows, cols] slice of any float type, widened to f32 (exact).
+/// A [rows, cols] slice of any float type, widened to f32 (exact), in a
+/// buffer of its own.
 Value AttentionEmitter::toF32(Value slice, ArrayRef<int64_t> shape) {
   if (cast<RankedTensorType>(slice.getType()).getElementType().isF32())
-    return slice;
+    return contiguous(slice);
   return elementwise2d({slice}, shape, [&](OpBuilder &nb, ValueRange args) {
     return arith::ExtFOp::create(nb, loc, nb.getF32Type(), args[0]);
   });
@@ -472,7 +479,8 @@ Value AttentionEmitter::scores(const HeadOperands &ops, Value offset,
     s = ScaledMatmulOp::create(b, loc,
                                RankedTensorType::get({lq, n}, b.getF32Type()),
                                ops.qq.data, ops.qq.scales, ops.qq.tensorScale,
-                               rowSlice(ops.kq.data, d / 2), kScales,
+                               contiguous(rowSlice(ops.kq.data, d / 2)),
+                               contiguous(kScales),
                                ops.kq.tensorScale);
   }
   if (!highPrecision)
@@ -628,8 +636,9 @@ AttentionEmitter::keyTile(const HeadOperands &ops, const TileState &state,
     }
     Value t = ScaledMatmulOp::create(
         b, loc, RankedTensorType::get({lq, dv}, b.getF32Type()), pQuant.data,
-        pQuant.scales, pQuant.tensorScale, colSlice(ops.vqT.data, n / 2, 2),
-        vScales, ops.vqT.tensorScale);
+        pQuant.scales, pQuant.tensorScale,
+        contiguous(colSlice(ops.vqT.data, n / 2, 2)), contiguous(vScales),
+        ops.vqT.tensorScale);
     if (highPrecision) {
       Value pb = elementwise2d({p}, {lq, n}, [&](OpBuilder &nb, ValueRange args) {
         Value key = arith::AddIOp::create(nb, loc, linalgIndex(nb, 1), offset);
