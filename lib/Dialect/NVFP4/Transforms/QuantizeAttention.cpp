@@ -987,7 +987,8 @@ LogicalResult AttentionMatcher::match(const Contraction &context,
   sawCast = false;
 
   // P = E / rowsum(E).
-  Value p = context.op.getDpsInputs()[0];
+  linalg::LinalgOp contextOp = context.op;
+  Value p = contextOp.getDpsInputs()[0];
   std::optional<Scalar> div = producerScalar(p);
   if (!div) {
     why = "the probabilities are not computed by an elementwise linalg.generic";
@@ -1180,7 +1181,7 @@ static std::string describeRule(ScaleRuleAttr rule) {
     return "static_6";
   std::string text;
   llvm::raw_string_ostream os(text);
-  rule.print(os);
+  os << Attribute(rule);
   return text;
 }
 
@@ -1191,9 +1192,10 @@ static void rewrite(const Contraction &context, const Logits &logits,
   OpBuilder b(op);
   Location loc = op.getLoc();
   const Contraction &scores = logits.scores;
-  Value qIn = scores.op.getDpsInputs()[0];
-  Value kIn = scores.op.getDpsInputs()[1];
-  Value vIn = context.op.getDpsInputs()[1];
+  linalg::LinalgOp scoresOp = scores.op;
+  Value qIn = scoresOp.getDpsInputs()[0];
+  Value kIn = scoresOp.getDpsInputs()[1];
+  Value vIn = op.getDpsInputs()[1];
 
   // [B, H] from Q's own leading dims (seen through leading collapses).
   Value qSource = throughLeadingCollapses(qIn);
@@ -1218,7 +1220,9 @@ static void rewrite(const Contraction &context, const Logits &logits,
   MLIRContext *ctx = b.getContext();
   auto resultType = RankedTensorType::get({batch, heads, context.m, context.n},
                                           b.getF32Type());
-  auto attention = AttentionOp::create(b, loc, resultType, q, k, v);
+  auto attention =
+      AttentionOp::create(b, loc, TypeRange{resultType}, ValueRange{q, k, v},
+                          ArrayRef<NamedAttribute>{});
   attention.setFormatAttr(FormatAttr::get(ctx, settings.format));
   if (settings.rules[0])
     attention.setQRuleAttr(settings.rules[0]);
@@ -1303,7 +1307,7 @@ static bool looksLikeAttention(linalg::LinalgOp op) {
 /// that only they used: the old softmax, scores, mask and reshapes.
 static void eraseDead(ArrayRef<Operation *> roots) {
   llvm::SetVector<Operation *> worklist(roots.begin(), roots.end());
-  llvm::SmallPtrSet<Operation *, 64> erased;
+  llvm::SmallPtrSet<Operation *, 32> erased;
   while (!worklist.empty()) {
     Operation *op = worklist.pop_back_val();
     if (erased.contains(op) || !isOpTriviallyDead(op))
