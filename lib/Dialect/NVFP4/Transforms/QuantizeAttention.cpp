@@ -17,6 +17,7 @@
 #include "fp4/Dialect/NVFP4/IR/NVFP4.h"
 #include "fp4/Dialect/NVFP4/Transforms/Passes.h"
 #include "fp4/Numerics/Attention.h"
+#include "fp4/Numerics/BlockQuantize.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
@@ -1376,16 +1377,29 @@ struct NVFP4QuantizeAttentionPass
     const std::string specs[4] = {qRule, kRule, vRule, pRule};
     fp4::OperandRule *rules[4] = {&o.q, &o.k, &o.v, &o.p};
     for (int x = 0; x < 4; ++x) {
-      std::string error = fp4::parseOperandRule(specs[x], *rules[x]);
-      if (error.empty() && !rules[x]->quantized)
-        error = "nvfp4.attention quantizes every operand ('none' is not "
-                "expressible)";
-      if (error.empty() && rules[x]->rule == fp4::ScaleRule::ScaleSearch &&
-          (rules[x]->searchRadius < 1 || rules[x]->searchRadius > 126))
+      // quantize-matmuls' spellings; "none" (unquantized, which the
+      // numerics library knows) has no spelling in the op.
+      fp4::QuantizeOptions parsed;
+      parsed.format = o.format;
+      std::string error =
+          specs[x] == "none"
+              ? "nvfp4.attention quantizes every operand ('none' is not "
+                "expressible)"
+              : fp4::parseRuleSpec(specs[x], parsed);
+      if (error.empty())
+        error = fp4::validateQuantizeOptions(parsed, 128, 128);
+      if (error.empty() && parsed.rule == fp4::ScaleRule::ScaleSearch &&
+          (parsed.searchRadius < 1 || parsed.searchRadius > 126))
         error = "the search radius must be in [1, 126]";
       if (!error.empty())
         return emitError(loc) << pass << ": bad " << names[x] << " '"
-                              << specs[x] << "': " << error;
+                              << specs[x] << "' for "
+                              << stringifyFormat(settings.format) << ": "
+                              << error;
+      rules[x]->quantized = true;
+      rules[x]->rule = parsed.rule;
+      rules[x]->metric = parsed.metric;
+      rules[x]->searchRadius = parsed.searchRadius;
       settings.rules[x] = ruleAttr(&getContext(), *rules[x]);
     }
     if (keyTile <= 0)
