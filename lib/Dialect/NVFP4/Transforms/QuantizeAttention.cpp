@@ -823,10 +823,10 @@ LogicalResult AttentionMatcher::checkMask(Scalar maskSide, Scalar condition,
     bool hides = isSelect ? bool(value->i) == maskedWhenTrue
                           : isMaskedValue(value->f, maskType);
     if (!isSelect && !hides && value->f != 0.0) {
-      why = llvm::formatv("the mask is neither 0 nor a very large negative "
-                          "value at query {0}, key {1} ({2})",
-                          i, j, value->f)
-                .str();
+      why.clear();
+      llvm::raw_string_ostream os(why);
+      os << "the mask is neither 0 nor a very large negative value at query "
+         << i << ", key " << j << " (" << llvm::format("%g", value->f) << ")";
       return failure();
     }
     bool causalHides = j > i + (lk - lq);
@@ -1279,11 +1279,12 @@ static void rewrite(const Contraction &context, const Logits &logits,
 }
 
 /// Whether `op` (a contraction) reads, through generics and reshapes, a
-/// math.exp and another contraction: an attention-like pattern.
+/// math.exp, a reduction and another contraction: an attention-like pattern
+/// (a SiLU MLP has the exp and the contractions, but no reduction between).
 static bool looksLikeAttention(linalg::LinalgOp op) {
   SmallVector<Value> worklist{op.getDpsInputs()[0]};
   llvm::SmallPtrSet<Operation *, 32> seen;
-  bool sawExp = false, sawContraction = false;
+  bool sawExp = false, sawReduction = false, sawContraction = false;
   while (!worklist.empty() && seen.size() < 64) {
     Operation *def = worklist.pop_back_val().getDefiningOp();
     if (!def || !seen.insert(def).second)
@@ -1296,12 +1297,13 @@ static bool looksLikeAttention(linalg::LinalgOp op) {
     }
     if (auto generic = dyn_cast<linalg::GenericOp>(def)) {
       generic.getBody()->walk([&](math::ExpOp) { sawExp = true; });
+      sawReduction |= generic.getNumReductionLoops() > 0;
       llvm::append_range(worklist, generic.getDpsInputs());
     } else if (isa<tensor::ExpandShapeOp, tensor::CollapseShapeOp>(def)) {
       worklist.push_back(def->getOperand(0));
     }
   }
-  return sawExp && sawContraction;
+  return sawExp && sawReduction && sawContraction;
 }
 
 /// Erases `roots` (the replaced contractions) and, transitively, the ops
@@ -1404,7 +1406,7 @@ struct NVFP4QuantizeAttentionPass
     }
     if (keyTile <= 0)
       return emitError(loc) << pass << ": key-tile must be positive, got "
-                            << keyTile;
+                            << static_cast<int64_t>(keyTile);
     o.keyTile = static_cast<uint64_t>(keyTile);
     o.smoothK = kSmoothing;
     o.softmaxScale = 1.0f;
