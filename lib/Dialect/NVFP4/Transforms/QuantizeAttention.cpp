@@ -67,7 +67,7 @@ struct ConstTensor {
 };
 
 /// The largest tensor or iteration space the evaluator takes.
-constexpr int64_t kMaxEvalElements = int64_t(1) << 24;
+constexpr int64_t kMaxEvalElements = int64_t(1) << 22;
 
 static int64_t product(ArrayRef<int64_t> shape) {
   int64_t n = 1;
@@ -250,6 +250,11 @@ FailureOr<Num> Evaluator::scalar(Value s, linalg::GenericOp op,
     }
     AffineMap map = op.getMatchingIndexingMap(&operand);
     SmallVector<int64_t> index = map.compose(point);
+    for (auto [i, size] : llvm::zip(index, (*t)->shape))
+      if (i < 0 || i >= size) {
+        why = "it reads out of bounds";
+        return failure();
+      }
     value = (*t)->data[flatIndex((*t)->shape, index)];
   } else {
     value = scalarOp(s.getDefiningOp(), op, point, memo, why);
@@ -522,7 +527,7 @@ static std::optional<double> scalarConstant(Value v) {
 static std::optional<Contraction> matchContraction(Operation *operation,
                                                    std::string &why) {
   why.clear();
-  auto op = dyn_cast<linalg::LinalgOp>(operation);
+  auto op = dyn_cast_or_null<linalg::LinalgOp>(operation);
   if (!op || op.getNumDpsInputs() != 2 || op.getNumDpsInits() != 1 ||
       !linalg::isaContractionOpInterface(op))
     return std::nullopt;
@@ -777,6 +782,44 @@ static bool isMaskedValue(double v, Type type) {
   return (std::isinf(v) && v < 0) || v <= -0.5 * largestFinite(type);
 }
 
+/// Whether the scalar `s` of `op`'s body may vary with one of the first
+/// `leading` loop dimensions (a linalg.index of one, or an input read
+/// through a map that uses one); dimensions of size 1 do not vary.
+static bool readsLeadingDims(Value s, linalg::GenericOp op, unsigned leading) {
+  SmallVector<int64_t> ranges = op.getStaticLoopRanges();
+  auto varies = [&](unsigned d) { return d < leading && ranges[d] != 1; };
+  SmallVector<Value> worklist{s};
+  DenseSet<Value> seen;
+  while (!worklist.empty()) {
+    Value v = worklist.pop_back_val();
+    if (!seen.insert(v).second)
+      continue;
+    if (auto arg = dyn_cast<BlockArgument>(v)) {
+      if (arg.getOwner() != op.getBody())
+        return true; // Not ours: assume the worst.
+      AffineMap map =
+          op.getMatchingIndexingMap(&op->getOpOperand(arg.getArgNumber()));
+      for (AffineExpr expr : map.getResults())
+        for (unsigned d = 0; d < leading; ++d)
+          if (varies(d) && expr.isFunctionOfDim(d))
+            return true;
+      continue;
+    }
+    Operation *def = v.getDefiningOp();
+    if (def->getBlock() != op.getBody())
+      continue; // Defined above: one value everywhere.
+    if (auto index = dyn_cast<linalg::IndexOp>(def)) {
+      if (varies(index.getDim()))
+        return true;
+      continue;
+    }
+    if (def->getNumRegions() != 0)
+      return true;
+    llvm::append_range(worklist, def->getOperands());
+  }
+  return false;
+}
+
 LogicalResult AttentionMatcher::checkMask(Scalar maskSide, Scalar condition,
                                           bool isSelect, bool maskedWhenTrue,
                                           Logits &logits, std::string &why) {
@@ -791,7 +834,13 @@ LogicalResult AttentionMatcher::checkMask(Scalar maskSide, Scalar condition,
     why = "the mask is applied by an op whose shape is not [.., Lq, Lk]";
     return failure();
   }
-  if (type.getNumElements() > kMaxEvalElements) {
+  // A mask that reads no leading (head) coordinate is the same for every
+  // head: one [Lq, Lk] slice is enough.
+  Scalar evaluated = isSelect ? condition : maskSide;
+  int64_t rank = type.getRank();
+  bool perHead = readsLeadingDims(evaluated.value, op, rank - 2);
+  int64_t slices = perHead ? heads : 1;
+  if (slices * lq * lk > kMaxEvalElements) {
     why = "the mask is too large to evaluate at compile time";
     return failure();
   }
@@ -808,13 +857,12 @@ LogicalResult AttentionMatcher::checkMask(Scalar maskSide, Scalar condition,
       return failure();
     }
   }
-  int64_t rank = type.getRank();
   SmallVector<int64_t> point(rank, 0);
   int64_t masked = 0;
-  for (int64_t e = 0, n = type.getNumElements(); e < n; ++e) {
+  for (int64_t e = 0, n = slices * lq * lk; e < n; ++e) {
     DenseMap<Value, Num> memo;
-    Scalar s = isSelect ? condition : maskSide;
-    FailureOr<Num> value = evaluator.scalar(s.value, s.op, point, memo, why);
+    FailureOr<Num> value =
+        evaluator.scalar(evaluated.value, evaluated.op, point, memo, why);
     if (failed(value)) {
       why = "the mask is not a compile-time constant: " + why;
       return failure();
@@ -850,7 +898,7 @@ LogicalResult AttentionMatcher::checkMask(Scalar maskSide, Scalar condition,
   int64_t causalCount = 0;
   for (int64_t i = 0; i < lq; ++i)
     causalCount += lk - std::clamp<int64_t>(i + (lk - lq) + 1, 0, lk);
-  causalCount *= heads;
+  causalCount *= slices;
   if (masked == 0) {
     logits.causal = false;
     return success();

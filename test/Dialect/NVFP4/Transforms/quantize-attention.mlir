@@ -2,6 +2,7 @@
 
 // Attention written in linalg, as torch-mlir and examples/models/generate.py
 // write it, becomes one nvfp4.attention; the remark says what was proven.
+
 // CHECK-LABEL: func.func @torch_causal
 //  CHECK-SAME: %[[Q:.*]]: tensor<1x2x32x16xbf16>, %[[K:.*]]: tensor<1x2x32x16xbf16>, %[[V:.*]]: tensor<1x2x32x16xbf16>
 //       CHECK: %[[O:.*]] = nvfp4.attention %[[Q]], %[[K]], %[[V]] {causal, softmax_scale = 1.250000e-01 : f32} : tensor<1x2x32x16xbf16>, tensor<1x2x32x16xbf16>, tensor<1x2x32x16xbf16> -> tensor<1x2x32x16xf32>
