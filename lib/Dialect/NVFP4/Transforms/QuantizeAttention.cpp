@@ -118,9 +118,8 @@ public:
 
   /// The value of the scalar `s` (in `op`'s body, or defined above it) at
   /// iteration point `point` of `op`.
-  FailureOr<Num> scalar(Value s, linalg::GenericOp op,
-                        ArrayRef<int64_t> point, DenseMap<Value, Num> &memo,
-                        std::string &why);
+  FailureOr<Num> scalar(Value s, linalg::GenericOp op, ArrayRef<int64_t> point,
+                        DenseMap<Value, Num> &memo, std::string &why);
 
 private:
   FailureOr<Num> scalarOp(Operation *def, linalg::GenericOp op,
@@ -175,8 +174,8 @@ FailureOr<const ConstTensor *> Evaluator::tensor(Value v, std::string &why) {
       unsigned width = intWidth(elementType);
       for (int64_t e = 0; e < n; ++e) {
         APInt value = values[dense.isSplat() ? 0 : e];
-        result->data[e].i = width == 1 ? int64_t(value.getBoolValue())
-                                       : value.getSExtValue();
+        result->data[e].i =
+            width == 1 ? int64_t(value.getBoolValue()) : value.getSExtValue();
       }
     }
   } else if (isa<tensor::EmptyOp>(def)) {
@@ -199,8 +198,9 @@ FailureOr<const ConstTensor *> Evaluator::tensor(Value v, std::string &why) {
     if (generic.getNumReductionLoops() != 0)
       return fail("it is computed by a reduction");
     unsigned resultNumber = cast<OpResult>(v).getResultNumber();
-    AffineMap outMap = generic.getIndexingMapsArray()[generic.getNumDpsInputs() +
-                                                      resultNumber];
+    AffineMap outMap =
+        generic
+            .getIndexingMapsArray()[generic.getNumDpsInputs() + resultNumber];
     if (!outMap.isIdentity())
       return fail("it is computed by a generic whose output map is not the "
                   "identity");
@@ -437,14 +437,15 @@ FailureOr<Num> Evaluator::scalarOp(Operation *def, linalg::GenericOp op,
     FailureOr<Num> b = get(def->getOperand(1));
     if (failed(b))
       return failure();
-    double r = isa<arith::AddFOp>(def)   ? a->f + b->f
-               : isa<arith::SubFOp>(def) ? a->f - b->f
-               : isa<arith::MulFOp>(def) ? a->f * b->f
-               : isa<arith::MaximumFOp>(def)
-                   ? (std::isnan(a->f) || std::isnan(b->f) ? NAN
-                                                           : std::max(a->f, b->f))
-                   : (std::isnan(a->f) || std::isnan(b->f) ? NAN
-                                                           : std::min(a->f, b->f));
+    double r =
+        isa<arith::AddFOp>(def)   ? a->f + b->f
+        : isa<arith::SubFOp>(def) ? a->f - b->f
+        : isa<arith::MulFOp>(def) ? a->f * b->f
+        : isa<arith::MaximumFOp>(def)
+            ? (std::isnan(a->f) || std::isnan(b->f) ? NAN
+                                                    : std::max(a->f, b->f))
+            : (std::isnan(a->f) || std::isnan(b->f) ? NAN
+                                                    : std::min(a->f, b->f));
     out.f = roundTo(r, type);
     return out;
   }
@@ -709,8 +710,7 @@ std::optional<Scalar> AttentionMatcher::producerScalar(Value tensor) {
 }
 
 LogicalResult AttentionMatcher::rowReduction(Scalar s, bool isMax,
-                                             Value &reduced,
-                                             std::string &why) {
+                                             Value &reduced, std::string &why) {
   const char *what = isMax ? "row maximum" : "row sum";
   OpOperand *operand = inputOperand(s);
   if (!operand || !isScoreShaped(s.op.getDpsInits()[0].getType()) ||
@@ -1011,8 +1011,8 @@ LogicalResult AttentionMatcher::analyzeLogits(Scalar s, Logits &logits,
       if (failed(checkMask(constant, {s.op, select.getCondition()}, true,
                            maskedWhenTrue, logits, why)))
         return failure();
-      s = {s.op, maskedWhenTrue ? select.getFalseValue()
-                                : select.getTrueValue()};
+      s = {s.op,
+           maskedWhenTrue ? select.getFalseValue() : select.getTrueValue()};
       continue;
     }
     why = "the logits are computed by '" + def->getName().getStringRef().str() +
@@ -1052,8 +1052,8 @@ LogicalResult AttentionMatcher::match(const Contraction &context,
   }
   Scalar numerator{s.op, divOp.getLhs()};
   Value summed;
-  if (failed(rowReduction({s.op, divOp.getRhs()}, /*isMax=*/false, summed,
-                          why)))
+  if (failed(
+          rowReduction({s.op, divOp.getRhs()}, /*isMax=*/false, summed, why)))
     return failure();
   OpOperand *eOperand = inputOperand(numerator);
   if (!eOperand || !s.op.getMatchingIndexingMap(eOperand).isIdentity() ||
@@ -1137,16 +1137,15 @@ static Value toRank4(OpBuilder &b, Location loc, Value v, int64_t batch,
   auto type = cast<RankedTensorType>(v.getType());
   int64_t rank = type.getRank();
   int64_t l = type.getDimSize(rank - 2), d = type.getDimSize(rank - 1);
-  auto target = RankedTensorType::get({batch, heads, l, d},
-                                      type.getElementType());
+  auto target =
+      RankedTensorType::get({batch, heads, l, d}, type.getElementType());
   if (type == target)
     return v;
-  auto rank3 = RankedTensorType::get({batch * heads, l, d},
-                                     type.getElementType());
+  auto rank3 =
+      RankedTensorType::get({batch * heads, l, d}, type.getElementType());
   if (rank == 2) {
-    v = tensor::ExpandShapeOp::create(b, loc, rank3, v,
-                                      SmallVector<ReassociationIndices>{
-                                          {0, 1}, {2}});
+    v = tensor::ExpandShapeOp::create(
+        b, loc, rank3, v, SmallVector<ReassociationIndices>{{0, 1}, {2}});
   } else if (rank > 3) {
     ReassociationIndices leading;
     for (int64_t i = 0; i < rank - 2; ++i)
@@ -1156,8 +1155,7 @@ static Value toRank4(OpBuilder &b, Location loc, Value v, int64_t batch,
         SmallVector<ReassociationIndices>{leading, {rank - 2}, {rank - 1}});
   }
   return tensor::ExpandShapeOp::create(
-      b, loc, target, v,
-      SmallVector<ReassociationIndices>{{0, 1}, {2}, {3}});
+      b, loc, target, v, SmallVector<ReassociationIndices>{{0, 1}, {2}, {3}});
 }
 
 /// `v` ([B, H, L, D]) as `target`'s shape ([lead.., L, D]).
@@ -1168,9 +1166,8 @@ static Value fromRank4(OpBuilder &b, Location loc, Value v,
     return v;
   int64_t rank = target.getRank();
   int64_t l = type.getDimSize(2), d = type.getDimSize(3);
-  auto rank3 = RankedTensorType::get({type.getDimSize(0) * type.getDimSize(1),
-                                      l, d},
-                                     type.getElementType());
+  auto rank3 = RankedTensorType::get(
+      {type.getDimSize(0) * type.getDimSize(1), l, d}, type.getElementType());
   v = tensor::CollapseShapeOp::create(
       b, loc, rank3, v, SmallVector<ReassociationIndices>{{0, 1}, {2}, {3}});
   auto shaped = RankedTensorType::get(target.getShape(), type.getElementType());
@@ -1295,18 +1292,17 @@ static void rewrite(const Contraction &context, const Logits &logits,
     int64_t rank = target.getRank();
     Value init = tensor::EmptyOp::create(b, loc, target.getShape(),
                                          target.getElementType());
-    result =
-        linalg::GenericOp::create(
-            b, loc, target, ValueRange{result}, ValueRange{init},
-            SmallVector<AffineMap>(2, b.getMultiDimIdentityMap(rank)),
-            SmallVector<utils::IteratorType>(rank,
-                                             utils::IteratorType::parallel),
-            [&](OpBuilder &nb, Location nloc, ValueRange args) {
-              Value cast = arith::TruncFOp::create(
-                  nb, nloc, target.getElementType(), args[0]);
-              linalg::YieldOp::create(nb, nloc, cast);
-            })
-            .getResult(0);
+    result = linalg::GenericOp::create(
+                 b, loc, target, ValueRange{result}, ValueRange{init},
+                 SmallVector<AffineMap>(2, b.getMultiDimIdentityMap(rank)),
+                 SmallVector<utils::IteratorType>(
+                     rank, utils::IteratorType::parallel),
+                 [&](OpBuilder &nb, Location nloc, ValueRange args) {
+                   Value cast = arith::TruncFOp::create(
+                       nb, nloc, target.getElementType(), args[0]);
+                   linalg::YieldOp::create(nb, nloc, cast);
+                 })
+                 .getResult(0);
   }
 
   if (settings.report)
@@ -1316,7 +1312,8 @@ static void rewrite(const Contraction &context, const Logits &logits,
         "{11}, P {12}{13}",
         stringifyFormat(settings.format), batch, heads, context.m, context.k,
         scores.k, context.n,
-        llvm::format("%g", static_cast<double>(static_cast<float>(logits.scale))),
+        llvm::format("%g",
+                     static_cast<double>(static_cast<float>(logits.scale))),
         logits.causal ? "causal" : "no mask", describeRule(settings.rules[0]),
         describeRule(settings.rules[1]), describeRule(settings.rules[2]),
         describeRule(settings.rules[3]),
@@ -1329,11 +1326,12 @@ static void rewrite(const Contraction &context, const Logits &logits,
 /// Whether `op` (a contraction) reads, through generics and reshapes, a
 /// math.exp, a reduction and another contraction: an attention-like pattern
 /// (a SiLU MLP has the exp and the contractions, but no reduction between).
-static bool looksLikeAttention(linalg::LinalgOp op) {
+static bool looksLikeAttention(Operation *operation) {
+  auto op = cast<linalg::LinalgOp>(operation);
   SmallVector<Value> worklist{op.getDpsInputs()[0]};
   llvm::SmallPtrSet<Operation *, 32> seen;
   bool sawExp = false, sawReduction = false, sawContraction = false;
-  while (!worklist.empty() && seen.size() < 64) {
+  while (!worklist.empty() && seen.size() < 256) {
     Operation *def = worklist.pop_back_val().getDefiningOp();
     if (!def || !seen.insert(def).second)
       continue;
@@ -1442,10 +1440,9 @@ struct NVFP4QuantizeAttentionPass
           (parsed.searchRadius < 1 || parsed.searchRadius > 126))
         error = "the search radius must be in [1, 126]";
       if (!error.empty())
-        return emitError(loc) << pass << ": bad " << names[x] << " '"
-                              << specs[x] << "' for "
-                              << stringifyFormat(settings.format) << ": "
-                              << error;
+        return emitError(loc)
+               << pass << ": bad " << names[x] << " '" << specs[x] << "' for "
+               << stringifyFormat(settings.format) << ": " << error;
       rules[x]->quantized = true;
       rules[x]->rule = parsed.rule;
       rules[x]->metric = parsed.metric;
@@ -1464,9 +1461,9 @@ struct NVFP4QuantizeAttentionPass
     probe.lq = probe.lk = probe.d = probe.dv = 128;
     std::string error = fp4::validateAttentionOptions(o, probe);
     if (!error.empty())
-      return emitError(loc) << pass << ": bad options for "
-                            << stringifyFormat(settings.format) << ": "
-                            << error;
+      return emitError(loc)
+             << pass << ": bad options for " << stringifyFormat(settings.format)
+             << ": " << error;
     settings.report = report;
     return success();
   }
@@ -1478,8 +1475,7 @@ struct NVFP4QuantizeAttentionPass
 
     SmallVector<Operation *> candidates;
     getOperation()->walk([&](linalg::LinalgOp op) {
-      if (op.getNumDpsInputs() == 2 && linalg::isaContractionOpInterface(op) &&
-          looksLikeAttention(op))
+      if (op.getNumDpsInputs() == 2 && linalg::isaContractionOpInterface(op))
         candidates.push_back(op);
     });
     Evaluator evaluator;
@@ -1511,7 +1507,9 @@ struct NVFP4QuantizeAttentionPass
       } else if (why.empty()) {
         why = "the context product is not a contraction";
       }
-      if (settings.report)
+      // Every contraction is tried; only attention-like ones are worth a
+      // remark (not every projection).
+      if (settings.report && looksLikeAttention(candidate))
         candidate->emitRemark()
             << "attention-like pattern not rewritten to nvfp4.attention: "
             << why;

@@ -113,9 +113,9 @@ def NVFP4QuantizeAttentionPass : Pass<"nvfp4-quantize-attention"> {
     unmasked one exactly 0. Anything else is declined.
 
     With `report`, each rewritten attention gets a remark (shape, scale,
-    mask, rules), and each attention-like pattern that was not rewritten
-    (two chained contractions with an `exp` between them) a remark saying
-    why.
+    mask, rules), and each attention-like pattern that was not rewritten (a
+    contraction that reads, through generics, an `exp`, a reduction and
+    another contraction) a remark saying why.
 
     Run it before `nvfp4-quantize-matmuls`: the attention's two contractions
     are then gone (replaced by the attention op) and the matmul pass quantizes
