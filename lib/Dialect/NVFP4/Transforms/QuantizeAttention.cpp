@@ -208,8 +208,9 @@ FailureOr<const ConstTensor *> Evaluator::tensor(Value v, std::string &why) {
     Value yielded = yield.getValues()[resultNumber];
     result->data.resize(n);
     SmallVector<int64_t> point(type.getRank(), 0);
+    DenseMap<Value, Num> memo;
     for (int64_t e = 0; e < n; ++e) {
-      DenseMap<Value, Num> memo;
+      memo.clear(); // One point's values.
       FailureOr<Num> value = scalar(yielded, generic, point, memo, why);
       if (failed(value))
         return fail(why);
@@ -859,8 +860,9 @@ LogicalResult AttentionMatcher::checkMask(Scalar maskSide, Scalar condition,
   }
   SmallVector<int64_t> point(rank, 0);
   int64_t masked = 0;
+  DenseMap<Value, Num> memo;
   for (int64_t e = 0, n = slices * lq * lk; e < n; ++e) {
-    DenseMap<Value, Num> memo;
+    memo.clear(); // One point's values.
     FailureOr<Num> value =
         evaluator.scalar(evaluated.value, evaluated.op, point, memo, why);
     if (failed(value)) {
@@ -908,7 +910,8 @@ LogicalResult AttentionMatcher::checkMask(Scalar maskSide, Scalar condition,
     return failure();
   }
   if (masked != causalCount) {
-    why = llvm::formatv("the mask hides {0} entries, the causal mask {1}",
+    why = llvm::formatv("the mask shows keys that the causal mask hides (it "
+                        "hides {0} entries, the causal mask {1})",
                         masked, causalCount)
               .str();
     return failure();

@@ -406,3 +406,69 @@ func.func @example_no_mask(%q: tensor<2x32x16xf32>, %k: tensor<2x32x16xf32>, %vv
   %ctx = linalg.batch_matmul ins(%probs, %vv : tensor<2x32x32xf32>, tensor<2x32x16xf32>) outs(%acc2 : tensor<2x32x16xf32>) -> tensor<2x32x16xf32>
   return %ctx : tensor<2x32x16xf32>
 }
+
+// -----
+
+// CHECK-LABEL: func.func @example_per_head_causal
+//       CHECK: nvfp4.attention {{.*}} {causal, softmax_scale = 2.500000e-01 : f32}
+//       CHECK-NOT: linalg.batch_matmul
+func.func @example_per_head_causal(%q: tensor<2x32x16xf32>, %k: tensor<2x32x16xf32>, %vv: tensor<2x32x16xf32>) -> tensor<2x32x16xf32> {
+  %zero = arith.constant 0.0 : f32
+  %e0 = tensor.empty() : tensor<2x32x32xf32>
+  %acc = linalg.fill ins(%zero : f32) outs(%e0 : tensor<2x32x32xf32>) -> tensor<2x32x32xf32>
+  %scores = linalg.generic {indexing_maps = [affine_map<(b, m, n, k) -> (b, m, k)>, affine_map<(b, m, n, k) -> (b, n, k)>, affine_map<(b, m, n, k) -> (b, m, n)>], iterator_types = ["parallel", "parallel", "parallel", "reduction"]} ins(%q, %k : tensor<2x32x16xf32>, tensor<2x32x16xf32>) outs(%acc : tensor<2x32x32xf32>) {
+  ^bb0(%a: f32, %b: f32, %c: f32):
+    %p = arith.mulf %a, %b : f32
+    %s = arith.addf %c, %p : f32
+    linalg.yield %s : f32
+  } -> tensor<2x32x32xf32>
+  %e1 = tensor.empty() : tensor<2x32x32xf32>
+  %masked = linalg.generic {indexing_maps = [affine_map<(b, i, j) -> (b, i, j)>, affine_map<(b, i, j) -> (b, i, j)>], iterator_types = ["parallel", "parallel", "parallel"]} ins(%scores : tensor<2x32x32xf32>) outs(%e1 : tensor<2x32x32xf32>) {
+  ^bb0(%s: f32, %o: f32):
+    %i = linalg.index 1 : index
+    %j = linalg.index 2 : index
+    %scale = arith.constant 2.500000e-01 : f32
+    %ninf = arith.constant 0xFF800000 : f32
+    %v = arith.mulf %s, %scale : f32
+    %h = linalg.index 0 : index
+    %c0i = arith.constant 0 : index
+    %h0 = arith.muli %h, %c0i : index
+    %ih = arith.addi %i, %h0 : index
+    %future = arith.cmpi ugt, %j, %ih : index
+    %r = arith.select %future, %ninf, %v : f32
+    linalg.yield %r : f32
+  } -> tensor<2x32x32xf32>
+  %ninf0 = arith.constant 0xFF800000 : f32
+  %e2 = tensor.empty() : tensor<2x32xf32>
+  %maxinit = linalg.fill ins(%ninf0 : f32) outs(%e2 : tensor<2x32xf32>) -> tensor<2x32xf32>
+  %max = linalg.generic {indexing_maps = [affine_map<(b, i, j) -> (b, i, j)>, affine_map<(b, i, j) -> (b, i)>], iterator_types = ["parallel", "parallel", "reduction"]} ins(%masked : tensor<2x32x32xf32>) outs(%maxinit : tensor<2x32xf32>) {
+  ^bb0(%v: f32, %a: f32):
+    %r = arith.maximumf %a, %v : f32
+    linalg.yield %r : f32
+  } -> tensor<2x32xf32>
+  %e3 = tensor.empty() : tensor<2x32x32xf32>
+  %exps = linalg.generic {indexing_maps = [affine_map<(b, i, j) -> (b, i, j)>, affine_map<(b, i, j) -> (b, i)>, affine_map<(b, i, j) -> (b, i, j)>], iterator_types = ["parallel", "parallel", "parallel"]} ins(%masked, %max : tensor<2x32x32xf32>, tensor<2x32xf32>) outs(%e3 : tensor<2x32x32xf32>) {
+  ^bb0(%v: f32, %m: f32, %o: f32):
+    %d = arith.subf %v, %m : f32
+    %r = math.exp %d : f32
+    linalg.yield %r : f32
+  } -> tensor<2x32x32xf32>
+  %e4 = tensor.empty() : tensor<2x32xf32>
+  %suminit = linalg.fill ins(%zero : f32) outs(%e4 : tensor<2x32xf32>) -> tensor<2x32xf32>
+  %sum = linalg.generic {indexing_maps = [affine_map<(b, i, j) -> (b, i, j)>, affine_map<(b, i, j) -> (b, i)>], iterator_types = ["parallel", "parallel", "reduction"]} ins(%exps : tensor<2x32x32xf32>) outs(%suminit : tensor<2x32xf32>) {
+  ^bb0(%v: f32, %a: f32):
+    %r = arith.addf %a, %v : f32
+    linalg.yield %r : f32
+  } -> tensor<2x32xf32>
+  %e5 = tensor.empty() : tensor<2x32x32xf32>
+  %probs = linalg.generic {indexing_maps = [affine_map<(b, i, j) -> (b, i, j)>, affine_map<(b, i, j) -> (b, i)>, affine_map<(b, i, j) -> (b, i, j)>], iterator_types = ["parallel", "parallel", "parallel"]} ins(%exps, %sum : tensor<2x32x32xf32>, tensor<2x32xf32>) outs(%e5 : tensor<2x32x32xf32>) {
+  ^bb0(%v: f32, %s: f32, %o: f32):
+    %r = arith.divf %v, %s : f32
+    linalg.yield %r : f32
+  } -> tensor<2x32x32xf32>
+  %e6 = tensor.empty() : tensor<2x32x16xf32>
+  %acc2 = linalg.fill ins(%zero : f32) outs(%e6 : tensor<2x32x16xf32>) -> tensor<2x32x16xf32>
+  // expected-remark @+1 {{rewritten to nvfp4.attention (nvfp4, B = 1, H = 2, Lq = 32, Lk = 32, D = 16, Dv = 16, scale = 0.25, causal)}}
+  %ctx = linalg.batch_matmul ins(%probs, %vv : tensor<2x32x32xf32>, tensor<2x32x16xf32>) outs(%acc2 : tensor<2x32x16xf32>) -> tensor<2x32x16xf32>
+  return %ctx : tensor<2x32x16xf32>
+}
