@@ -44,11 +44,6 @@ using namespace mlir::nvfp4;
 
 namespace {
 
-/// Failure with a reason, for the remarks.
-struct Declined {
-  std::string why;
-};
-
 //===----------------------------------------------------------------------===//
 // A small evaluator for mask subgraphs that depend on no function argument
 //===----------------------------------------------------------------------===//
