@@ -109,8 +109,8 @@ def NVFP4QuantizeAttentionPass : Pass<"nvfp4-quantize-attention"> {
     elementwise `linalg.generic`s with `linalg.index`, integer and float
     arith), and so is the condition of an `arith.select` that replaces
     masked logits by a constant. A masked entry must be -inf or at most
-    half the lowest finite value of its type (torch's finfo.min), an
-    unmasked one exactly 0. Anything else is declined.
+    minus half the largest finite value of its type (torch's finfo.min is),
+    an unmasked one exactly 0. Anything else is declined.
 
     With `report`, each rewritten attention gets a remark (shape, scale,
     mask, rules), and each attention-like pattern that was not rewritten (a
