@@ -126,6 +126,79 @@ def NVFP4DecomposeAttentionPass : Pass<"nvfp4-decompose-attention"> {
     "::mlir::linalg::LinalgDialect",
     "::mlir::nvfp4::NVFP4Dialect",
     "::mlir::scf::SCFDialect",
+
+def NVFP4QuantizeAttentionPass : Pass<"nvfp4-quantize-attention"> {
+  let summary = "Rewrite scaled-dot-product attention written in linalg into "
+                "nvfp4.attention";
+  let description = [{
+    Finds softmax(Q K^T * scale + mask) V written as linalg, tensor and arith
+    ops and replaces it with one `nvfp4.attention` (plus the reshapes,
+    transposes and casts that bring Q, K, V to [B, H, L, D] and the result
+    back to the original shape and element type).
+
+    What is matched, from the context product backwards: a matmul-shaped
+    contraction P V (`linalg.batch_matmul` or an equivalent
+    `linalg.generic`, zero accumulator) whose P is `E / rowsum(E)`, with
+    `E = exp(X - rowmax(X))`, and whose logits X are the scores Q K^T (a
+    second matmul-shaped contraction, K indexed (n, k) or (k, n)) times a
+    proven constant scale (`arith.mulf` / `arith.divf` by a scalar
+    constant), plus an optional mask. The softmax may be split over several
+    elementwise `linalg.generic`s or fused into fewer; reshapes
+    (`tensor.expand_shape` / `collapse_shape`, which keep the row-major
+    order) and element casts (`arith.extf` / `arith.truncf`, rounding only)
+    between the steps are looked through.
+
+    The mask must be proven to be absent or exactly the causal mask (query
+    i sees key j iff j <= i + (Lk - Lq)): an additive mask whose values do
+    not depend on any function argument is evaluated at compile time (a
+    small evaluator over constants, `linalg.fill`, reshapes and
+    elementwise `linalg.generic`s with `linalg.index`, integer and float
+    arith), and so is the condition of an `arith.select` that replaces
+    masked logits by a constant. A masked entry must be -inf or at most
+    minus half the largest finite value of its type (torch's finfo.min is),
+    an unmasked one exactly 0. Anything else is declined.
+
+    With `report`, each rewritten attention gets a remark (shape, scale,
+    mask, rules), and each attention-like pattern that was not rewritten (a
+    contraction that reads, through generics, an `exp`, a reduction and
+    another contraction) a remark saying why.
+
+    Run it before `nvfp4-quantize-matmuls`: the attention's two contractions
+    are then gone (replaced by the attention op) and the matmul pass quantizes
+    only the projections. Run after it, the matmul pass has already turned the
+    two contractions into scaled matmuls (where their sizes allow) and this
+    pass finds no attention.
+
+    Example:
+    ```
+    fp4-opt --nvfp4-quantize-attention=report --nvfp4-quantize-matmuls model.mlir
+    ```
+  }];
+  let options = [
+    Option<"qRule", "q-rule", "std::string", "\"static_6\"",
+           "Scale rule for Q: static_6, static_4, mse, mae, abs_max, "
+           "search:R or exact (default static_6, SageAttention3's)">,
+    Option<"kRule", "k-rule", "std::string", "\"static_6\"",
+           "Scale rule for K (same spellings)">,
+    Option<"vRule", "v-rule", "std::string", "\"static_6\"",
+           "Scale rule for V (same spellings)">,
+    Option<"pRule", "p-rule", "std::string", "\"static_6\"",
+           "Scale rule for the probabilities P (same spellings)">,
+    Option<"format", "format", "std::string", "\"nvfp4\"",
+           "Block format: nvfp4 or mxfp4">,
+    Option<"keyTile", "key-tile", "int64_t", "128",
+           "Keys per online-softmax tile (a multiple of the block size)">,
+    Option<"kSmoothing", "k-smoothing", "bool", "true",
+           "Subtract K's mean over the tokens before quantizing">,
+    Option<"pMode", "p-mode", "std::string", "\"two_level\"",
+           "How P is quantized: two_level or direct">,
+    Option<"report", "report", "bool", "false",
+           "Emit a remark per rewritten attention and per declined "
+           "attention-like pattern">,
+  ];
+  let dependentDialects = [
+    "::mlir::linalg::LinalgDialect",
+    "::mlir::nvfp4::NVFP4Dialect",
     "::mlir::tensor::TensorDialect",
   ];
 }
