@@ -144,37 +144,10 @@ uint64_t scaleOffset(ScaleLayout layout, uint64_t r, uint64_t c,
                                         : r * scaleCols + c;
 }
 
-float finiteAbsMax(const void *input, ElementType type, uint64_t count) {
-  const uint64_t chunk = 4096;
-  float buf[chunk];
-  float m = 0.0f;
-  for (uint64_t first = 0; first < count; first += chunk) {
-    uint64_t n = count - first < chunk ? count - first : chunk;
-    widenToFloat(input, type, first, 1, n, buf);
-    // Running maxima of 16 interleaved lanes so that the loop vectorizes;
-    // the values are non-negative and never NaN, so the maximum does not
-    // depend on the order.
-    float lanes[16] = {};
-    uint64_t i = 0;
-    for (; i + 16 <= n; i += 16)
-      for (int l = 0; l < 16; ++l) {
-        float a = std::fabs(buf[i + l]);
-        a = a <= FLT_MAX ? a : 0.0f; // NaN and Inf fail the test.
-        lanes[l] = a > lanes[l] ? a : lanes[l];
-      }
-    for (; i < n; ++i) {
-      float a = std::fabs(buf[i]);
-      m = (a <= FLT_MAX && a > m) ? a : m;
-    }
-    for (float a : lanes)
-      m = a > m ? a : m;
-  }
-  return m;
-}
-
 namespace {
-using RowGroupFn = uint64_t (*)(const fused::KernelRule &, const float *,
-                                uint64_t, uint8_t *, uint64_t, uint8_t *);
+using RowGroupFn = uint64_t (*)(const fused::KernelRule &, const void *, bool,
+                                uint64_t, uint64_t, uint8_t *, uint64_t,
+                                uint8_t *);
 
 bool cpuHasAVX2() {
 #ifdef FP4_FUSED_HAVE_AVX2
@@ -204,6 +177,14 @@ RowGroupFn rowGroupFn() {
   return fused::baseline::quantizeRowGroup;
 }
 } // namespace
+
+float finiteAbsMax(const void *input, ElementType type, uint64_t count) {
+#ifdef FP4_FUSED_HAVE_AVX2
+  if (activeKernelIsa() == KernelIsa::AVX2)
+    return fused::avx2::finiteAbsMax(input, type, count);
+#endif
+  return fused::baseline::finiteAbsMax(input, type, count);
+}
 
 bool kernelIsaAvailable(KernelIsa isa) {
   return isa == KernelIsa::Baseline || cpuHasAVX2();
@@ -273,33 +254,43 @@ QuantizeResult quantize(const void *input, ElementType type, uint64_t rows,
     info.amax = 1.0f;
     info.divisor = 1.0f;
   }
-  std::vector<float> tabR(256, 0.0f), tabX(8 * 256, 0.0f);
+  std::vector<float> tab(8 * 256, 0.0f);
   if (!k.zeroTensor) {
     std::vector<ScaleCandidate> table = makeCandidateTable(o.format, k.ts);
     for (int byte = 0; byte < 256; ++byte) {
-      tabR[byte] = table[byte].r;
-      for (int j = 0; j < 8; ++j)
-        tabX[j * 256 + byte] = table[byte].xhat[j];
+      tab[8 * byte] = table[byte].r;
+      for (int j = 1; j < 8; ++j)
+        tab[8 * byte + j] = table[byte].xhat[j];
     }
   }
-  k.tabR = tabR.data();
-  k.tabX = tabX.data();
+  k.tab = tab.data();
 
   RowGroupFn run = rowGroupFn();
   const uint64_t groupRows = o.block2D ? kTile : 1;
-  std::vector<float> buf(groupRows * info.outCols);
+  // bf16 and f32 rows are read in place; f16 and the transpose go through
+  // an fp32 copy of the group's rows.
+  const bool direct = !o.transpose && type != ElementType::F16;
+  std::vector<float> buf(direct ? 0 : groupRows * info.outCols);
   std::vector<uint8_t> blockBytes(scaleCols);
   for (uint64_t row0 = 0; row0 < info.outRows; row0 += groupRows) {
-    for (uint64_t r = 0; r < groupRows; ++r) {
-      float *dst = buf.data() + r * info.outCols;
-      if (o.transpose) // Output row i is input column i.
-        widenToFloat(input, type, row0 + r, cols, rows, dst);
-      else
-        widenToFloat(input, type, (row0 + r) * cols, 1, cols, dst);
+    uint8_t *valuesRow = values + row0 * (info.outCols / 2);
+    if (direct) {
+      const char *src = static_cast<const char *>(input) +
+                        row0 * cols * elementSize(type);
+      info.nanBlocks += run(k, src, type == ElementType::BF16, cols,
+                            info.outCols, valuesRow, info.outCols / 2,
+                            blockBytes.data());
+    } else {
+      for (uint64_t r = 0; r < groupRows; ++r) {
+        float *dst = buf.data() + r * info.outCols;
+        if (o.transpose) // Output row i is input column i.
+          widenToFloat(input, type, row0 + r, cols, rows, dst);
+        else
+          widenToFloat(input, type, (row0 + r) * cols, 1, cols, dst);
+      }
+      info.nanBlocks += run(k, buf.data(), false, info.outCols, info.outCols,
+                            valuesRow, info.outCols / 2, blockBytes.data());
     }
-    info.nanBlocks += run(k, buf.data(), info.outCols,
-                          values + row0 * (info.outCols / 2),
-                          info.outCols / 2, blockBytes.data());
     for (uint64_t r = 0; r < groupRows; ++r) {
       if (o.scaleLayout == ScaleLayout::RowMajor) {
         std::memcpy(scales + (row0 + r) * scaleCols, blockBytes.data(),

@@ -23,6 +23,7 @@
 #endif
 
 #include "FusedKernelApi.h"
+#include "fp4/Numerics/Float16.h"
 
 #include <cfloat>
 #include <cmath>
@@ -65,6 +66,49 @@ inline bool allSet(VI m) {
   return r != 0;
 }
 
+#if defined(__clang__)
+#define FP4_SHUF(a, b, ...) __builtin_shufflevector(a, b, __VA_ARGS__)
+#else
+#define FP4_SHUF(a, b, ...) __builtin_shuffle(a, b, VI{__VA_ARGS__})
+#endif
+
+/// 8 x 8 transpose: out[i][l] = in[l][i] (unpack, shuffle, 128-bit swap).
+template <typename V>
+inline void transpose8(const V *in, V *out) {
+  V t[8], u[8];
+  for (int p = 0; p < 4; ++p) {
+    t[2 * p] = FP4_SHUF(in[2 * p], in[2 * p + 1], 0, 8, 1, 9, 4, 12, 5, 13);
+    t[2 * p + 1] =
+        FP4_SHUF(in[2 * p], in[2 * p + 1], 2, 10, 3, 11, 6, 14, 7, 15);
+  }
+  for (int h = 0; h < 8; h += 4) {
+    u[h + 0] = FP4_SHUF(t[h], t[h + 2], 0, 1, 8, 9, 4, 5, 12, 13);
+    u[h + 1] = FP4_SHUF(t[h], t[h + 2], 2, 3, 10, 11, 6, 7, 14, 15);
+    u[h + 2] = FP4_SHUF(t[h + 1], t[h + 3], 0, 1, 8, 9, 4, 5, 12, 13);
+    u[h + 3] = FP4_SHUF(t[h + 1], t[h + 3], 2, 3, 10, 11, 6, 7, 14, 15);
+  }
+  for (int q = 0; q < 4; ++q) {
+    out[q] = FP4_SHUF(u[q], u[q + 4], 0, 1, 2, 3, 8, 9, 10, 11);
+    out[q + 4] = FP4_SHUF(u[q], u[q + 4], 4, 5, 6, 7, 12, 13, 14, 15);
+  }
+}
+
+inline VI imax(VI a, VI b) { return a > b ? a : b; }
+
+/// Lane l of the result: the maximum over the lanes of in[l] (a transpose
+/// that takes maxima at every stage).
+inline VI reduceMax8(const VI *in) {
+  VI t[4], u[2];
+  for (int p = 0; p < 4; ++p)
+    t[p] = imax(FP4_SHUF(in[2 * p], in[2 * p + 1], 0, 8, 1, 9, 4, 12, 5, 13),
+                FP4_SHUF(in[2 * p], in[2 * p + 1], 2, 10, 3, 11, 6, 14, 7, 15));
+  for (int p = 0; p < 2; ++p)
+    u[p] = imax(FP4_SHUF(t[2 * p], t[2 * p + 1], 0, 1, 8, 9, 4, 5, 12, 13),
+                FP4_SHUF(t[2 * p], t[2 * p + 1], 2, 3, 10, 11, 6, 7, 14, 15));
+  return imax(FP4_SHUF(u[0], u[1], 0, 1, 2, 3, 8, 9, 10, 11),
+              FP4_SHUF(u[0], u[1], 4, 5, 6, 7, 12, 13, 14, 15));
+}
+
 /// e4m3Encode of W non-negative values (no NaN; +Inf saturates).
 inline VI e4m3EncodeV(VF x) {
   VU abs = bitsOf(x);
@@ -98,14 +142,24 @@ struct CandV {
   VF r, t[8];
 };
 inline CandV gather(const KernelRule &k, VI bytes) {
+  VF rows[8], cols[8];
+  for (int l = 0; l < W; ++l)
+    rows[l] = load(k.tab + 8 * (bytes[l] & 0xFF));
+  transpose8(rows, cols);
   CandV c;
-  for (int l = 0; l < W; ++l) {
-    int b = bytes[l] & 0xFF;
-    c.r[l] = k.tabR[b];
-    for (int j = 1; j < 8; ++j)
-      c.t[j][l] = k.tabX[j * 256 + b];
-  }
+  c.r = cols[0];
+  for (int j = 1; j < 8; ++j)
+    c.t[j] = cols[j];
   return c;
+}
+
+/// W consecutive source elements as fp32 (bf16 widening is exact).
+inline VF loadSrc(const float *p) { return load(p); }
+typedef uint16_t VH __attribute__((vector_size(2 * W)));
+inline VF loadSrc(const uint16_t *p) {
+  VH h;
+  std::memcpy(&h, p, sizeof(h));
+  return floatOf(__builtin_convertvector(h, VU) << 16);
 }
 
 /// The dequantized magnitude chunkErrors16 / laneErrors select.
@@ -251,51 +305,77 @@ inline VI exactV(const float *xt, int n, VI c0, VI skip, const KernelRule &k) {
   return bestB;
 }
 
-/// Packs 8 codes (int32 lanes) into 4 bytes, element 2j in the low nibble.
-inline void pack8(VI codes, uint8_t *dst) {
-  for (int j = 0; j < W / 2; ++j)
-    dst[j] = static_cast<uint8_t>(codes[2 * j] | (codes[2 * j + 1] << 4));
+/// E2M1 codes of 8 elements y = x * r (e2m1EncodeNearest) as int32 lanes.
+inline VI encode8(VF x, VF r) {
+  VF y = x * r;
+  VF a = vabs(y);
+  return ((y < 0.0f) & 8) - (a > 0.25f) - (a >= 0.75f) - (a > 1.25f) -
+         (a >= 1.75f) - (a > 2.5f) - (a >= 3.5f) - (a > 5.0f);
 }
 
-/// E2M1 codes of y = x * r (e2m1EncodeNearest), packed.
-inline void encodeBlock(const float *x, int n, float r, uint8_t *dst) {
+typedef uint64_t VQ __attribute__((vector_size(4 * W)));
+typedef uint8_t VB __attribute__((vector_size(4 * W)));
+
+/// Packs 16 codes (lo: elements 0..7, hi: 8..15) into 8 bytes, element 2j
+/// in the low nibble of byte j.
+inline void pack16(VI lo, VI hi, uint8_t *dst) {
+  // 64-bit lane q of lo holds elements 2q and 2q+1: byte q.
+  VQ a = (VQ)lo, c = (VQ)hi;
+  a = (a | (a >> 28)) & 0xFFu;
+  c = (c | (c >> 28)) & 0xFFu;
+  VB m = (VB)(a | (c << 32)); // byte q at 8q, byte q + 4 at 8q + 4.
+#if defined(__clang__)
+  VB out = __builtin_shufflevector(m, m, 0, 8, 16, 24, 4, 12, 20, 28, 0, 0, 0,
+                                   0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+                                   0, 0, 0, 0, 0, 0);
+#else
+  VB out = __builtin_shuffle(m, VB{0, 8, 16, 24, 4, 12, 20, 28});
+#endif
+  std::memcpy(dst, &out, 8);
+}
+
+/// E2M1 codes of x * r, packed two per byte (element 2j in the low nibble);
+/// segment s of `seg` elements goes to dst + s * dstStride.
+inline void encodeBlock(const float *x, int n, int seg, float r, uint8_t *dst,
+                        uint64_t dstStride) {
   const VF rv = splat(r);
-  for (int i = 0; i < n; i += W) {
-    VF y = load(x + i) * rv;
-    VF a = vabs(y);
-    VI code = (y < 0.0f ? splatI(8) : splatI(0)) - (a > 0.25f) -
-              (a >= 0.75f) - (a > 1.25f) - (a >= 1.75f) - (a > 2.5f) -
-              (a >= 3.5f) - (a > 5.0f);
-    pack8(code, dst + i / 2);
-  }
+  for (int sg = 0; sg < n; sg += seg, dst += dstStride)
+    for (int i = 0; i < seg; i += 2 * W)
+      pack16(encode8(load(x + sg + i), rv), encode8(load(x + sg + i + W), rv),
+             dst + i / 2);
 }
 
 /// One group of up to W blocks (count of them) of n elements: the element
 /// i of block l lives at blockBase(l) + (i / seg) * stride + i % seg.
 /// Writes the packed codes of block l to dst(l) + (i / seg) * dstStride +
 /// (i % seg) / 2 and the scale bytes to bytesOut[l]; returns NaN blocks.
-uint64_t group(const KernelRule &k, const float *base, int count, int n,
+template <typename Src>
+uint64_t group(const KernelRule &k, const Src *base, int count, int n,
                int seg, uint64_t stride, uint8_t *dst, uint64_t dstStride,
                uint8_t *bytesOut) {
   alignas(32) float xc[W * kMaxBlockElements];
   alignas(32) float xt[W * kMaxBlockElements];
-  VI nanLane = {};
   // Clean (cleanChunk16) into xc, block by block; pad lanes copy block 0.
+  // The integer maximum of the cleaned magnitudes' bits is the block amax
+  // (non-negative floats order as their bits) or, above 0x7F800000, a NaN.
   const VF clampV = splat(k.infClamp);
+  VI partial[W];
   for (int l = 0; l < W; ++l) {
-    const float *b = base + static_cast<uint64_t>(l < count ? l : 0) * seg;
-    VI nan = {};
-    for (int i = 0; i < n; i += W) {
-      VF v = load(b + (i / seg) * stride + i % seg);
-      nan |= v != v;
-      VF clamped = floatOf((bitsOf(v) & 0x80000000u) | bitsOf(clampV));
-      store(xc + l * n + i, vabs(v) == INFINITY ? clamped : v);
-    }
-    int any = 0;
-    for (int j = 0; j < W; ++j)
-      any |= nan[j];
-    nanLane[l] = any ? -1 : 0;
+    const Src *b = base + static_cast<uint64_t>(l < count ? l : 0) * seg;
+    VI m = {};
+    float *out = xc + l * n;
+    for (int sg = 0; sg < n; sg += seg, b += stride)
+      for (int i = 0; i < seg; i += W) {
+        VF v = loadSrc(b + i);
+        VF clamped = floatOf((bitsOf(v) & 0x80000000u) | bitsOf(clampV));
+        VF cv = vabs(v) == INFINITY ? clamped : v;
+        store(out + sg + i, cv);
+        m = imax(m, (VI)bitsOf(vabs(cv)));
+      }
+    partial[l] = m;
   }
+  const VI maxBits = reduceMax8(partial);
+  const VI nanLane = maxBits > 0x7F800000;
   uint64_t nanBlocks = 0;
   for (int l = 0; l < count; ++l)
     nanBlocks += nanLane[l] != 0;
@@ -303,16 +383,17 @@ uint64_t group(const KernelRule &k, const float *base, int count, int n,
   VI bytes = {};
   VF r = {};
   if (!k.zeroTensor) {
-    // Transpose the magnitudes and take the block maxima.
-    VF bamax = {};
-    for (int i = 0; i < n; ++i) {
-      VF a;
-      for (int l = 0; l < W; ++l)
-        a[l] = xc[l * n + i];
-      a = vabs(a);
-      store(xt + i * W, a);
-      bamax = vmax(a, bamax);
-    }
+    const VF bamax = floatOf((VU)maxBits);
+    // Magnitudes transposed for the rules that sum candidate errors.
+    if (k.rule != ScaleRule::Static6 && k.rule != ScaleRule::Static4)
+      for (int i = 0; i < n; i += W) {
+        VF in[W], out[W];
+        for (int l = 0; l < W; ++l)
+          in[l] = vabs(load(xc + l * n + i));
+        transpose8(in, out);
+        for (int j = 0; j < W; ++j)
+          store(xt + (i + j) * W, out[j]);
+      }
     const bool nv = k.format == Format::NVFP4;
     switch (k.rule) {
     case ScaleRule::Static6:
@@ -337,27 +418,25 @@ uint64_t group(const KernelRule &k, const float *base, int count, int n,
     }
     }
     for (int l = 0; l < W; ++l)
-      r[l] = k.tabR[bytes[l] & 0xFF];
+      r[l] = k.tab[8 * (bytes[l] & 0xFF)];
   }
   // NaN blocks (and a zero tensor) encode with r = 0: every code is 0.
   bytes = nanLane ? splatI(k.nanByte) : bytes;
   r = nanLane ? VF{} : r;
   for (int l = 0; l < count; ++l) {
     bytesOut[l] = static_cast<uint8_t>(bytes[l]);
-    uint8_t packed[kMaxBlockElements / 2];
-    encodeBlock(xc + l * n, n, r[l], packed);
-    uint8_t *d = dst + static_cast<uint64_t>(l) * (seg / 2);
-    for (int s = 0; s < n / seg; ++s)
-      std::memcpy(d + s * dstStride, packed + s * (seg / 2), seg / 2);
+    encodeBlock(xc + l * n, n, seg, r[l],
+                dst + static_cast<uint64_t>(l) * (seg / 2), dstStride);
   }
   return nanBlocks;
 }
 
 } // namespace
 
-uint64_t quantizeRowGroup(const KernelRule &k, const float *rows,
-                          uint64_t outCols, uint8_t *values,
-                          uint64_t valuesStride, uint8_t *blockBytes) {
+uint64_t quantizeRowGroup(const KernelRule &k, const void *rows, bool bf16,
+                          uint64_t rowStride, uint64_t outCols,
+                          uint8_t *values, uint64_t valuesStride,
+                          uint8_t *blockBytes) {
   const int b = static_cast<int>(k.blockLen);
   const int groupRows = k.block2D ? 16 : 1;
   const int n = b * groupRows;
@@ -365,10 +444,61 @@ uint64_t quantizeRowGroup(const KernelRule &k, const float *rows,
   uint64_t nanBlocks = 0;
   for (uint64_t first = 0; first < blocks; first += W) {
     int count = blocks - first < W ? static_cast<int>(blocks - first) : W;
-    nanBlocks += group(k, rows + first * b, count, n, b, outCols,
-                       values + first * b / 2, valuesStride, blockBytes + first);
+    uint8_t *dst = values + first * b / 2;
+    nanBlocks +=
+        bf16 ? group(k, static_cast<const uint16_t *>(rows) + first * b, count,
+                     n, b, rowStride, dst, valuesStride, blockBytes + first)
+             : group(k, static_cast<const float *>(rows) + first * b, count, n,
+                     b, rowStride, dst, valuesStride, blockBytes + first);
   }
   return nanBlocks;
+}
+
+namespace {
+/// Maximum magnitude bits of the finite elements: T lanes of `bits`-wide
+/// raw elements, `absMask` clears the sign, `limit` is the Inf pattern.
+template <typename T>
+T maxFiniteBits(const T *p, uint64_t count, T absMask, T limit) {
+  constexpr int L = 32 / sizeof(T);
+  typedef T V __attribute__((vector_size(32)));
+  V m = {};
+  uint64_t i = 0;
+  for (; i + L <= count; i += L) {
+    V v;
+    std::memcpy(&v, p + i, sizeof(v));
+    v &= absMask;
+    v = v < limit ? v : V{};
+    m = v > m ? v : m;
+  }
+  T r = 0;
+  for (int l = 0; l < L; ++l)
+    r = m[l] > r ? m[l] : r;
+  for (; i < count; ++i) {
+    T a = p[i] & absMask;
+    r = a < limit && a > r ? a : r;
+  }
+  return r;
+}
+} // namespace
+
+float finiteAbsMax(const void *input, ElementType type, uint64_t count) {
+  // Non-negative floats order as their bits, so the maximum bit pattern of
+  // the finite magnitudes is the bit pattern of their maximum.
+  switch (type) {
+  case ElementType::F32:
+    return bitsToFloat(static_cast<uint32_t>(
+        maxFiniteBits<int32_t>(static_cast<const int32_t *>(input), count,
+                               0x7FFFFFFF, 0x7F800000)));
+  case ElementType::BF16:
+    return bf16ToFloat(static_cast<uint16_t>(
+        maxFiniteBits<int16_t>(static_cast<const int16_t *>(input), count,
+                               0x7FFF, 0x7F80)));
+  case ElementType::F16:
+    return f16ToFloat(static_cast<uint16_t>(
+        maxFiniteBits<int16_t>(static_cast<const int16_t *>(input), count,
+                               0x7FFF, 0x7C00)));
+  }
+  return 0.0f;
 }
 
 } // namespace FP4_KERNEL_NS

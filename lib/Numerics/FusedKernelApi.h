@@ -9,6 +9,7 @@
 #define FP4_NUMERICS_FUSEDKERNELAPI_H
 
 #include "fp4/Numerics/E4M3.h"
+#include "fp4/Numerics/Float16.h"
 #include "fp4/Numerics/ScaleRules.h"
 
 #include <cstdint>
@@ -28,21 +29,24 @@ struct KernelRule {
   float infClamp = 0.0f; ///< +-Inf becomes +-infClamp.
   bool zeroTensor = false; ///< Every non-NaN block is zero.
   uint8_t nanByte = 0;
-  /// The candidate table (makeCandidateTable) as arrays indexed by byte:
-  /// tabR[b] = r, tabX[j * 256 + b] = xhat[j]. Unused for a zero tensor.
-  const float *tabR = nullptr;
-  const float *tabX = nullptr;
+  /// The candidate table (makeCandidateTable), 8 floats per byte b:
+  /// tab[8b] = r, tab[8b + j] = xhat[j] for j = 1..7. Unused for a zero
+  /// tensor.
+  const float *tab = nullptr;
 };
 
-/// Quantizes one output row (or 16 rows for 2-D tiles) held as fp32,
-/// `outCols` per row: packed codes into `values` (row stride
-/// `valuesStride` bytes), one scale byte per block (tile) into `blockBytes`.
-/// Returns the number of NaN blocks.
+/// quantizeRowGroup: quantizes one output row (or 16 rows for 2-D tiles) of
+/// `outCols` elements, fp32 or (`bf16`) bf16, `rowStride` elements apart:
+/// packed codes into `values` (row stride `valuesStride` bytes), one scale
+/// byte per block (tile) into `blockBytes`. Returns the number of NaN
+/// blocks. finiteAbsMax: as mlir::fp4::finiteAbsMax (BlockQuantize.h).
 #define FP4_FUSED_DECL(NS)                                                     \
   namespace NS {                                                               \
-  uint64_t quantizeRowGroup(const KernelRule &k, const float *rows,            \
-                            uint64_t outCols, uint8_t *values,                 \
-                            uint64_t valuesStride, uint8_t *blockBytes);       \
+  uint64_t quantizeRowGroup(const KernelRule &k, const void *rows, bool bf16,  \
+                            uint64_t rowStride, uint64_t outCols,              \
+                            uint8_t *values, uint64_t valuesStride,            \
+                            uint8_t *blockBytes);                              \
+  float finiteAbsMax(const void *input, ElementType type, uint64_t count);     \
   }
 FP4_FUSED_DECL(baseline)
 #if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))

@@ -22,6 +22,35 @@
 namespace mlir::fp4 {
 
 namespace {
+/// The finite amax as the library computed it before the fused kernel.
+float referenceFiniteAbsMax(const void *input, ElementType type, uint64_t count) {
+  const uint64_t chunk = 4096;
+  float buf[chunk];
+  float m = 0.0f;
+  for (uint64_t first = 0; first < count; first += chunk) {
+    uint64_t n = count - first < chunk ? count - first : chunk;
+    widenToFloat(input, type, first, 1, n, buf);
+    // Running maxima of 16 interleaved lanes so that the loop vectorizes;
+    // the values are non-negative and never NaN, so the maximum does not
+    // depend on the order.
+    float lanes[16] = {};
+    uint64_t i = 0;
+    for (; i + 16 <= n; i += 16)
+      for (int l = 0; l < 16; ++l) {
+        float a = std::fabs(buf[i + l]);
+        a = a <= FLT_MAX ? a : 0.0f; // NaN and Inf fail the test.
+        lanes[l] = a > lanes[l] ? a : lanes[l];
+      }
+    for (; i < n; ++i) {
+      float a = std::fabs(buf[i]);
+      m = (a <= FLT_MAX && a > m) ? a : m;
+    }
+    for (float a : lanes)
+      m = a > m ? a : m;
+  }
+  return m;
+}
+
 /// Rows of the tile processed together: 16 for 2-D blocks, else 1.
 constexpr uint64_t kTile = 16;
 /// Copies 16 elements into a block, clamping +-Inf to +-infClamp; returns
@@ -142,7 +171,7 @@ QuantizeResult quantizeReference(const void *input, ElementType type, uint64_t r
   bool zeroTensor = false;
   if (o.format == Format::NVFP4) {
     info.amax =
-        o.hasCalibratedAmax ? o.amax : finiteAbsMax(input, type, rows * cols);
+        o.hasCalibratedAmax ? o.amax : referenceFiniteAbsMax(input, type, rows * cols);
     rule.ts = tensorScaleForRule(o.rule, info.amax);
     info.divisor = rule.ts.divisor;
     infClamp = info.amax;
