@@ -33,7 +33,10 @@ namespace mlir::fp4::fused {
 namespace FP4_KERNEL_NS {
 namespace {
 
-constexpr int W = 8;
+#ifndef FP4_KERNEL_W
+#error "define FP4_KERNEL_W (4 or 8 lanes) before including FusedKernel.h"
+#endif
+constexpr int W = FP4_KERNEL_W;
 typedef float VF __attribute__((vector_size(4 * W)));
 typedef int32_t VI __attribute__((vector_size(4 * W)));
 typedef uint32_t VU __attribute__((vector_size(4 * W)));
@@ -72,9 +75,12 @@ inline bool allSet(VI m) {
 #define FP4_SHUF(a, b, ...) __builtin_shuffle(a, b, VI{__VA_ARGS__})
 #endif
 
-/// 8 x 8 transpose: out[i][l] = in[l][i] (unpack, shuffle, 128-bit swap).
+inline VI imax(VI a, VI b) { return a > b ? a : b; }
+
+#if FP4_KERNEL_W == 8
+/// W x W transpose: out[i][l] = in[l][i] (unpack, shuffle, 128-bit swap).
 template <typename V>
-inline void transpose8(const V *in, V *out) {
+inline void transposeW(const V *in, V *out) {
   V t[8], u[8];
   for (int p = 0; p < 4; ++p) {
     t[2 * p] = FP4_SHUF(in[2 * p], in[2 * p + 1], 0, 8, 1, 9, 4, 12, 5, 13);
@@ -93,11 +99,9 @@ inline void transpose8(const V *in, V *out) {
   }
 }
 
-inline VI imax(VI a, VI b) { return a > b ? a : b; }
-
 /// Lane l of the result: the maximum over the lanes of in[l] (a transpose
 /// that takes maxima at every stage).
-inline VI reduceMax8(const VI *in) {
+inline VI reduceMaxW(const VI *in) {
   VI t[4], u[2];
   for (int p = 0; p < 4; ++p)
     t[p] = imax(FP4_SHUF(in[2 * p], in[2 * p + 1], 0, 8, 1, 9, 4, 12, 5, 13),
@@ -108,6 +112,23 @@ inline VI reduceMax8(const VI *in) {
   return imax(FP4_SHUF(u[0], u[1], 0, 1, 2, 3, 8, 9, 10, 11),
               FP4_SHUF(u[0], u[1], 4, 5, 6, 7, 12, 13, 14, 15));
 }
+#else
+template <typename V>
+inline void transposeW(const V *in, V *out) {
+  V t0 = FP4_SHUF(in[0], in[1], 0, 4, 1, 5), t1 = FP4_SHUF(in[0], in[1], 2, 6, 3, 7);
+  V t2 = FP4_SHUF(in[2], in[3], 0, 4, 1, 5), t3 = FP4_SHUF(in[2], in[3], 2, 6, 3, 7);
+  out[0] = FP4_SHUF(t0, t2, 0, 1, 4, 5);
+  out[1] = FP4_SHUF(t0, t2, 2, 3, 6, 7);
+  out[2] = FP4_SHUF(t1, t3, 0, 1, 4, 5);
+  out[3] = FP4_SHUF(t1, t3, 2, 3, 6, 7);
+}
+
+inline VI reduceMaxW(const VI *in) {
+  VI t0 = imax(FP4_SHUF(in[0], in[1], 0, 4, 1, 5), FP4_SHUF(in[0], in[1], 2, 6, 3, 7));
+  VI t1 = imax(FP4_SHUF(in[2], in[3], 0, 4, 1, 5), FP4_SHUF(in[2], in[3], 2, 6, 3, 7));
+  return imax(FP4_SHUF(t0, t1, 0, 1, 4, 5), FP4_SHUF(t0, t1, 2, 3, 6, 7));
+}
+#endif
 
 /// e4m3Encode of W non-negative values (no NaN; +Inf saturates).
 inline VI e4m3EncodeV(VF x) {
@@ -142,14 +163,18 @@ struct CandV {
   VF r, t[8];
 };
 inline CandV gather(const KernelRule &k, VI bytes) {
-  VF rows[8], cols[8];
-  for (int l = 0; l < W; ++l)
-    rows[l] = load(k.tab + 8 * (bytes[l] & 0xFF));
-  transpose8(rows, cols);
+  // Table rows are 8 floats (r, xhat[1..7]): W-float pieces, transposed.
   CandV c;
-  c.r = cols[0];
-  for (int j = 1; j < 8; ++j)
-    c.t[j] = cols[j];
+  VF *outs[8] = {&c.r, &c.t[1], &c.t[2], &c.t[3],
+                 &c.t[4], &c.t[5], &c.t[6], &c.t[7]};
+  for (int h = 0; h < 8; h += W) {
+    VF rows[W], cols[W];
+    for (int l = 0; l < W; ++l)
+      rows[l] = load(k.tab + 8 * (bytes[l] & 0xFF) + h);
+    transposeW(rows, cols);
+    for (int j = 0; j < W; ++j)
+      *outs[h + j] = cols[j];
+  }
   return c;
 }
 
@@ -305,8 +330,8 @@ inline VI exactV(const float *xt, int n, VI c0, VI skip, const KernelRule &k) {
   return bestB;
 }
 
-/// E2M1 codes of 8 elements y = x * r (e2m1EncodeNearest) as int32 lanes.
-inline VI encode8(VF x, VF r) {
+/// E2M1 codes of W elements y = x * r (e2m1EncodeNearest) as int32 lanes.
+inline VI encode8(VF x, VF r) { // W elements
   VF y = x * r;
   VF a = vabs(y);
   return ((y < 0.0f) & 8) - (a > 0.25f) - (a >= 0.75f) - (a > 1.25f) -
@@ -316,14 +341,15 @@ inline VI encode8(VF x, VF r) {
 typedef uint64_t VQ __attribute__((vector_size(4 * W)));
 typedef uint8_t VB __attribute__((vector_size(4 * W)));
 
-/// Packs 16 codes (lo: elements 0..7, hi: 8..15) into 8 bytes, element 2j
-/// in the low nibble of byte j.
-inline void pack16(VI lo, VI hi, uint8_t *dst) {
-  // 64-bit lane q of lo holds elements 2q and 2q+1: byte q.
-  VQ a = (VQ)lo, c = (VQ)hi;
+/// Packs 16 codes (16 / W vectors, element order) into 8 bytes, element 2j
+/// in the low nibble of byte j. A 64-bit lane holds two codes: its byte is
+/// (v | v >> 28) & 0xFF.
+inline void pack16(const VI *c, uint8_t *dst) {
+#if FP4_KERNEL_W == 8
+  VQ a = (VQ)c[0], b = (VQ)c[1];
   a = (a | (a >> 28)) & 0xFFu;
-  c = (c | (c >> 28)) & 0xFFu;
-  VB m = (VB)(a | (c << 32)); // byte q at 8q, byte q + 4 at 8q + 4.
+  b = (b | (b >> 28)) & 0xFFu;
+  VB m = (VB)(a | (b << 32)); // byte q at 8q, byte q + 4 at 8q + 4.
 #if defined(__clang__)
   VB out = __builtin_shufflevector(m, m, 0, 8, 16, 24, 4, 12, 20, 28, 0, 0, 0,
                                    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
@@ -332,6 +358,16 @@ inline void pack16(VI lo, VI hi, uint8_t *dst) {
   VB out = __builtin_shuffle(m, VB{0, 8, 16, 24, 4, 12, 20, 28});
 #endif
   std::memcpy(dst, &out, 8);
+#else
+  // Vector q holds bytes 2q (lane 0) and 2q + 1 (lane 1).
+  VQ m = {};
+  for (int q = 0; q < 4; ++q) {
+    VQ a = (VQ)c[q];
+    m |= ((a | (a >> 28)) & 0xFFu) << (16 * q);
+  }
+  uint64_t out = m[0] | (m[1] << 8);
+  std::memcpy(dst, &out, 8);
+#endif
 }
 
 /// E2M1 codes of x * r, packed two per byte (element 2j in the low nibble);
@@ -340,9 +376,12 @@ inline void encodeBlock(const float *x, int n, int seg, float r, uint8_t *dst,
                         uint64_t dstStride) {
   const VF rv = splat(r);
   for (int sg = 0; sg < n; sg += seg, dst += dstStride)
-    for (int i = 0; i < seg; i += 2 * W)
-      pack16(encode8(load(x + sg + i), rv), encode8(load(x + sg + i + W), rv),
-             dst + i / 2);
+    for (int i = 0; i < seg; i += 16) {
+      VI c[16 / W];
+      for (int j = 0; j < 16 / W; ++j)
+        c[j] = encode8(load(x + sg + i + j * W), rv);
+      pack16(c, dst + i / 2);
+    }
 }
 
 /// One group of up to W blocks (count of them) of n elements: the element
@@ -374,7 +413,7 @@ uint64_t group(const KernelRule &k, const Src *base, int count, int n,
       }
     partial[l] = m;
   }
-  const VI maxBits = reduceMax8(partial);
+  const VI maxBits = reduceMaxW(partial);
   const VI nanLane = maxBits > 0x7F800000;
   uint64_t nanBlocks = 0;
   for (int l = 0; l < count; ++l)
@@ -390,7 +429,7 @@ uint64_t group(const KernelRule &k, const Src *base, int count, int n,
         VF in[W], out[W];
         for (int l = 0; l < W; ++l)
           in[l] = vabs(load(xc + l * n + i));
-        transpose8(in, out);
+        transposeW(in, out);
         for (int j = 0; j < W; ++j)
           store(xt + (i + j) * W, out[j]);
       }
@@ -459,8 +498,8 @@ namespace {
 /// raw elements, `absMask` clears the sign, `limit` is the Inf pattern.
 template <typename T>
 T maxFiniteBits(const T *p, uint64_t count, T absMask, T limit) {
-  constexpr int L = 32 / sizeof(T);
-  typedef T V __attribute__((vector_size(32)));
+  constexpr int L = 4 * W / sizeof(T);
+  typedef T V __attribute__((vector_size(4 * W)));
   V m = {};
   uint64_t i = 0;
   for (; i + L <= count; i += L) {

@@ -9,6 +9,7 @@
 #include "FusedKernelApi.h"
 
 #ifdef FP4_FUSED_HAVE_AVX2
+#define FP4_KERNEL_W 8
 #define FP4_KERNEL_NS avx2
 #include "FusedKernel.h"
 #endif
