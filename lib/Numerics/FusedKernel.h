@@ -62,6 +62,12 @@ inline VF floatOf(VU u) {
 inline VF vabs(VF v) { return floatOf(bitsOf(v) & 0x7FFFFFFFu); }
 inline VF vmax(VF a, VF m) { return a > m ? a : m; }
 inline VI vmin(VI a, VI b) { return a < b ? a : b; }
+inline bool anySet(VI m) {
+  int32_t r = 0;
+  for (int l = 0; l < W; ++l)
+    r |= m[l];
+  return r != 0;
+}
 inline bool allSet(VI m) {
   int32_t r = -1;
   for (int l = 0; l < W; ++l)
@@ -372,14 +378,15 @@ inline void pack16(const VI *c, uint8_t *dst) {
 
 /// E2M1 codes of x * r, packed two per byte (element 2j in the low nibble);
 /// segment s of `seg` elements goes to dst + s * dstStride.
-inline void encodeBlock(const float *x, int n, int seg, float r, uint8_t *dst,
-                        uint64_t dstStride) {
+template <typename T>
+inline void encodeBlock(const T *x, int n, int seg, uint64_t segStride,
+                        float r, uint8_t *dst, uint64_t dstStride) {
   const VF rv = splat(r);
-  for (int sg = 0; sg < n; sg += seg, dst += dstStride)
+  for (int sg = 0; sg < n; sg += seg, dst += dstStride, x += segStride)
     for (int i = 0; i < seg; i += 16) {
       VI c[16 / W];
       for (int j = 0; j < 16 / W; ++j)
-        c[j] = encode8(load(x + sg + i + j * W), rv);
+        c[j] = encode8(loadSrc(x + i + j * W), rv);
       pack16(c, dst + i / 2);
     }
 }
@@ -388,51 +395,31 @@ inline void encodeBlock(const float *x, int n, int seg, float r, uint8_t *dst,
 /// i of block l lives at blockBase(l) + (i / seg) * stride + i % seg.
 /// Writes the packed codes of block l to dst(l) + (i / seg) * dstStride +
 /// (i % seg) / 2 and the scale bytes to bytesOut[l]; returns NaN blocks.
-template <typename Src>
-uint64_t group(const KernelRule &k, const Src *base, int count, int n,
-               int seg, uint64_t stride, uint8_t *dst, uint64_t dstStride,
-               uint8_t *bytesOut) {
-  alignas(32) float xc[W * kMaxBlockElements];
-  alignas(32) float xt[W * kMaxBlockElements];
-  // Clean (cleanChunk16) into xc, block by block; pad lanes copy block 0.
-  // The integer maximum of the cleaned magnitudes' bits is the block amax
-  // (non-negative floats order as their bits) or, above 0x7F800000, a NaN.
-  const VF clampV = splat(k.infClamp);
-  VI partial[W];
-  for (int l = 0; l < W; ++l) {
-    const Src *b = base + static_cast<uint64_t>(l < count ? l : 0) * seg;
-    VI m = {};
-    float *out = xc + l * n;
-    for (int sg = 0; sg < n; sg += seg, b += stride)
-      for (int i = 0; i < seg; i += W) {
-        VF v = loadSrc(b + i);
-        VF clamped = floatOf((bitsOf(v) & 0x80000000u) | bitsOf(clampV));
-        VF cv = vabs(v) == INFINITY ? clamped : v;
-        store(out + sg + i, cv);
-        m = imax(m, (VI)bitsOf(vabs(cv)));
-      }
-    partial[l] = m;
-  }
-  const VI maxBits = reduceMaxW(partial);
+/// Scale choice, encoding and packing of a group whose cleaned elements are
+/// at p: element i of block l at p + l * blockStep + (i / seg) * segStride +
+/// i % seg. maxBits: the blocks' magnitude-bit maxima (see group).
+template <typename T>
+void finishGroup(const KernelRule &k, const T *p, uint64_t blockStep,
+                 uint64_t segStride, int count, int n, int seg, VI maxBits,
+                 uint8_t *dst, uint64_t dstStride, uint8_t *bytesOut) {
   const VI nanLane = maxBits > 0x7F800000;
-  uint64_t nanBlocks = 0;
-  for (int l = 0; l < count; ++l)
-    nanBlocks += nanLane[l] != 0;
-
   VI bytes = {};
   VF r = {};
   if (!k.zeroTensor) {
+    alignas(32) float xt[W * kMaxBlockElements];
     const VF bamax = floatOf((VU)maxBits);
     // Magnitudes transposed for the rules that sum candidate errors.
     if (k.rule != ScaleRule::Static6 && k.rule != ScaleRule::Static4)
-      for (int i = 0; i < n; i += W) {
-        VF in[W], out[W];
-        for (int l = 0; l < W; ++l)
-          in[l] = vabs(load(xc + l * n + i));
-        transposeW(in, out);
-        for (int j = 0; j < W; ++j)
-          store(xt + (i + j) * W, out[j]);
-      }
+      for (int sg = 0; sg < n; sg += seg)
+        for (int i = 0; i < seg; i += W) {
+          VF in[W], out[W];
+          for (int l = 0; l < W; ++l)
+            in[l] = vabs(loadSrc(p + (l < count ? l : 0) * blockStep +
+                                 (sg / seg) * segStride + i));
+          transposeW(in, out);
+          for (int j = 0; j < W; ++j)
+            store(xt + (sg + i + j) * W, out[j]);
+        }
     const bool nv = k.format == Format::NVFP4;
     switch (k.rule) {
     case ScaleRule::Static6:
@@ -464,9 +451,62 @@ uint64_t group(const KernelRule &k, const Src *base, int count, int n,
   r = nanLane ? VF{} : r;
   for (int l = 0; l < count; ++l) {
     bytesOut[l] = static_cast<uint8_t>(bytes[l]);
-    encodeBlock(xc + l * n, n, seg, r[l],
+    encodeBlock(p + l * blockStep, n, seg, segStride, r[l],
                 dst + static_cast<uint64_t>(l) * (seg / 2), dstStride);
   }
+}
+
+/// One group of up to W blocks (count of them; pad lanes repeat block 0)
+/// of n elements: element i of block l at base + l * seg + (i / seg) *
+/// stride + i % seg. Packed codes of block l go to dst + l * seg / 2 +
+/// (i / seg) * dstStride, scale bytes to bytesOut[l]. Returns NaN blocks.
+///
+/// A first pass takes the integer maximum of each block's magnitude bits:
+/// non-negative floats order as their bits, so below 0x7F800000 it is the
+/// block amax and the block needs no cleaning, which is the common case,
+/// read in place. A group with an Inf or NaN is cleaned (cleanChunk16) into
+/// a local copy, whose maxima are the amax or, above 0x7F800000, a NaN.
+template <typename Src>
+uint64_t group(const KernelRule &k, const Src *base, int count, int n,
+               int seg, uint64_t stride, uint8_t *dst, uint64_t dstStride,
+               uint8_t *bytesOut) {
+  VI partial[W];
+  for (int l = 0; l < W; ++l) {
+    const Src *b = base + static_cast<uint64_t>(l < count ? l : 0) * seg;
+    VI m = {};
+    for (int sg = 0; sg < n; sg += seg, b += stride)
+      for (int i = 0; i < seg; i += W)
+        m = imax(m, (VI)bitsOf(vabs(loadSrc(b + i))));
+    partial[l] = m;
+  }
+  VI maxBits = reduceMaxW(partial);
+  if (!anySet(maxBits >= 0x7F800000)) {
+    finishGroup(k, base, seg, stride, count, n, seg, maxBits,
+                dst, dstStride, bytesOut);
+    return 0;
+  }
+  alignas(32) float xc[W * kMaxBlockElements];
+  const VF clampV = splat(k.infClamp);
+  for (int l = 0; l < W; ++l) {
+    const Src *b = base + static_cast<uint64_t>(l < count ? l : 0) * seg;
+    VI m = {};
+    float *out = xc + l * n;
+    for (int sg = 0; sg < n; sg += seg, b += stride)
+      for (int i = 0; i < seg; i += W) {
+        VF v = loadSrc(b + i);
+        VF clamped = floatOf((bitsOf(v) & 0x80000000u) | bitsOf(clampV));
+        VF cv = vabs(v) == INFINITY ? clamped : v;
+        store(out + sg + i, cv);
+        m = imax(m, (VI)bitsOf(vabs(cv)));
+      }
+    partial[l] = m;
+  }
+  maxBits = reduceMaxW(partial);
+  uint64_t nanBlocks = 0;
+  for (int l = 0; l < count; ++l)
+    nanBlocks += maxBits[l] > 0x7F800000;
+  finishGroup(k, static_cast<const float *>(xc), n, seg, count, n, seg,
+              maxBits, dst, dstStride, bytesOut);
   return nanBlocks;
 }
 
