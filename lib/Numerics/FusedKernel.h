@@ -309,7 +309,7 @@ inline VI exactV(const float *xt, int n, VI c0, VI skip, const KernelRule &k) {
   VI bestB = c0;
   const VI top = splatI(k.top), one = splatI(1);
   const VI start = skip | (bestE == 0.0f);
-  constexpr int K = 2;
+  constexpr int K = 1;
   for (int step : {+1, -1}) {
     VI done = start;
     for (int d = 1; !allSet(done); d += K) {
