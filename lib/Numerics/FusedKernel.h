@@ -270,7 +270,8 @@ inline VI chooseFourOverSixV(const float *xt, int n, VF bamax,
   VI b4 = vmin(e4m3EncodeV(sHp4), splatI(k.ts.maxByte));
   CandV c[2] = {gather(k, b6), gather(k, b4)};
   VF e[2];
-  errors<M, 2>(xt, n, c, e);
+  errors<M, 1>(xt, n, &c[0], &e[0]);
+  errors<M, 1>(xt, n, &c[1], &e[1]);
   return e[1] < e[0] ? b4 : b6;
 }
 
@@ -290,7 +291,8 @@ inline VI searchV(const float *xt, int n, VI c0, const KernelRule &k) {
       cv[j] = gather(k, valid[j] ? cand[j] : c0);
     }
     VF e[2];
-    errors<ErrorMetric::MSE, 2>(xt, n, cv, e);
+    errors<ErrorMetric::MSE, 1>(xt, n, &cv[0], &e[0]);
+    errors<ErrorMetric::MSE, 1>(xt, n, &cv[1], &e[1]);
     for (int j = 0; j < 2; ++j) {
       VI take = valid[j] & better(e[j], cand[j], bestE, bestB, c0);
       bestE = take ? e[j] : bestE;
