@@ -151,6 +151,7 @@ using RowGroupFn = uint64_t (*)(const fused::KernelRule &, const void *, bool,
 
 bool cpuHasAVX2() {
 #ifdef FP4_FUSED_HAVE_AVX2
+  __builtin_cpu_init(); // Harmless when already done; needed before main.
   return __builtin_cpu_supports("avx2");
 #else
   return false;
