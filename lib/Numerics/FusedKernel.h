@@ -28,6 +28,9 @@
 #include <cfloat>
 #include <cmath>
 #include <cstring>
+#if defined(__AVX2__)
+#include <immintrin.h>
+#endif
 
 namespace mlir::fp4::fused {
 namespace FP4_KERNEL_NS {
@@ -188,9 +191,18 @@ inline CandV gather(const KernelRule &k, VI bytes) {
 inline VF loadSrc(const float *p) { return load(p); }
 typedef uint16_t VH __attribute__((vector_size(2 * W)));
 inline VF loadSrc(const uint16_t *p) {
+#if defined(__AVX2__) && FP4_KERNEL_W == 8
+  // GCC splits the generic widening below into two halves; one vpmovzxwd.
+  __m256i w = _mm256_cvtepu16_epi32(
+      _mm_loadu_si128(reinterpret_cast<const __m128i *>(p)));
+  VU u;
+  std::memcpy(&u, &w, sizeof(u));
+  return floatOf(u << 16);
+#else
   VH h;
   std::memcpy(&h, p, sizeof(h));
   return floatOf(__builtin_convertvector(h, VU) << 16);
+#endif
 }
 
 /// The dequantized magnitude chunkErrors16 / laneErrors select.
