@@ -392,9 +392,9 @@ inline void pack16(const VI *c, uint8_t *dst) {
 
 /// E2M1 codes of x * r, packed two per byte (element 2j in the low nibble);
 /// segment s of `seg` elements goes to dst + s * dstStride.
-template <typename T>
-inline void encodeBlock(const T *x, int n, int seg, uint64_t segStride,
-                        float r, uint8_t *dst, uint64_t dstStride) {
+template <int n, int seg, typename T>
+inline void encodeBlock(const T *x, uint64_t segStride, float r, uint8_t *dst,
+                        uint64_t dstStride) {
   const VF rv = splat(r);
   for (int sg = 0; sg < n; sg += seg, dst += dstStride, x += segStride)
     for (int i = 0; i < seg; i += 16) {
@@ -412,9 +412,9 @@ inline void encodeBlock(const T *x, int n, int seg, uint64_t segStride,
 /// Scale choice, encoding and packing of a group whose cleaned elements are
 /// at p: element i of block l at p + l * blockStep + (i / seg) * segStride +
 /// i % seg. maxBits: the blocks' magnitude-bit maxima (see group).
-template <typename T>
+template <int n, int seg, typename T>
 void finishGroup(const KernelRule &k, const T *p, uint64_t blockStep,
-                 uint64_t segStride, int count, int n, int seg, VI maxBits,
+                 uint64_t segStride, int count, VI maxBits,
                  uint8_t *dst, uint64_t dstStride, uint8_t *bytesOut) {
   const VI nanLane = maxBits > 0x7F800000;
   VI bytes = {};
@@ -465,7 +465,7 @@ void finishGroup(const KernelRule &k, const T *p, uint64_t blockStep,
   r = nanLane ? VF{} : r;
   for (int l = 0; l < count; ++l) {
     bytesOut[l] = static_cast<uint8_t>(bytes[l]);
-    encodeBlock(p + l * blockStep, n, seg, segStride, r[l],
+    encodeBlock<n, seg>(p + l * blockStep, segStride, r[l],
                 dst + static_cast<uint64_t>(l) * (seg / 2), dstStride);
   }
 }
@@ -480,9 +480,9 @@ void finishGroup(const KernelRule &k, const T *p, uint64_t blockStep,
 /// block amax and the block needs no cleaning, which is the common case,
 /// read in place. A group with an Inf or NaN is cleaned (cleanChunk16) into
 /// a local copy, whose maxima are the amax or, above 0x7F800000, a NaN.
-template <typename Src>
-uint64_t group(const KernelRule &k, const Src *base, int count, int n,
-               int seg, uint64_t stride, uint8_t *dst, uint64_t dstStride,
+template <int n, int seg, typename Src>
+uint64_t group(const KernelRule &k, const Src *base, int count,
+               uint64_t stride, uint8_t *dst, uint64_t dstStride,
                uint8_t *bytesOut) {
   VI partial[W];
   for (int l = 0; l < W; ++l) {
@@ -495,7 +495,7 @@ uint64_t group(const KernelRule &k, const Src *base, int count, int n,
   }
   VI maxBits = reduceMaxW(partial);
   if (!anySet(maxBits >= 0x7F800000)) {
-    finishGroup(k, base, seg, stride, count, n, seg, maxBits,
+    finishGroup<n, seg>(k, base, seg, stride, count, maxBits,
                 dst, dstStride, bytesOut);
     return 0;
   }
@@ -519,32 +519,48 @@ uint64_t group(const KernelRule &k, const Src *base, int count, int n,
   uint64_t nanBlocks = 0;
   for (int l = 0; l < count; ++l)
     nanBlocks += maxBits[l] > 0x7F800000;
-  finishGroup(k, static_cast<const float *>(xc), n, seg, count, n, seg,
-              maxBits, dst, dstStride, bytesOut);
+  finishGroup<n, seg>(k, static_cast<const float *>(xc), n, seg, count,
+                      maxBits, dst, dstStride, bytesOut);
   return nanBlocks;
 }
 
+} // namespace
+
+namespace {
+/// The blocks of one row group, n elements per block in segments of seg.
+template <int n, int seg>
+uint64_t rowGroup(const KernelRule &k, const void *rows, bool bf16,
+                  uint64_t rowStride, uint64_t outCols, uint8_t *values,
+                  uint64_t valuesStride, uint8_t *blockBytes) {
+  const uint64_t blocks = outCols / seg;
+  uint64_t nanBlocks = 0;
+  for (uint64_t first = 0; first < blocks; first += W) {
+    int count = blocks - first < W ? static_cast<int>(blocks - first) : W;
+    uint8_t *dst = values + first * seg / 2;
+    nanBlocks +=
+        bf16 ? group<n, seg>(k, static_cast<const uint16_t *>(rows) + first * seg,
+                             count, rowStride, dst, valuesStride,
+                             blockBytes + first)
+             : group<n, seg>(k, static_cast<const float *>(rows) + first * seg,
+                             count, rowStride, dst, valuesStride,
+                             blockBytes + first);
+  }
+  return nanBlocks;
+}
 } // namespace
 
 uint64_t quantizeRowGroup(const KernelRule &k, const void *rows, bool bf16,
                           uint64_t rowStride, uint64_t outCols,
                           uint8_t *values, uint64_t valuesStride,
                           uint8_t *blockBytes) {
-  const int b = static_cast<int>(k.blockLen);
-  const int groupRows = k.block2D ? 16 : 1;
-  const int n = b * groupRows;
-  const uint64_t blocks = outCols / b;
-  uint64_t nanBlocks = 0;
-  for (uint64_t first = 0; first < blocks; first += W) {
-    int count = blocks - first < W ? static_cast<int>(blocks - first) : W;
-    uint8_t *dst = values + first * b / 2;
-    nanBlocks +=
-        bf16 ? group(k, static_cast<const uint16_t *>(rows) + first * b, count,
-                     n, b, rowStride, dst, valuesStride, blockBytes + first)
-             : group(k, static_cast<const float *>(rows) + first * b, count, n,
-                     b, rowStride, dst, valuesStride, blockBytes + first);
-  }
-  return nanBlocks;
+  if (k.block2D)
+    return rowGroup<256, 16>(k, rows, bf16, rowStride, outCols, values,
+                             valuesStride, blockBytes);
+  if (k.blockLen == 32)
+    return rowGroup<32, 32>(k, rows, bf16, rowStride, outCols, values,
+                            valuesStride, blockBytes);
+  return rowGroup<16, 16>(k, rows, bf16, rowStride, outCols, values,
+                          valuesStride, blockBytes);
 }
 
 namespace {
