@@ -227,8 +227,8 @@ inline VF addError(VF acc, VF d) {
 }
 
 /// Block errors of K candidates per lane over n elements of xt.
-template <ErrorMetric M, int K>
-inline void errors(const float *xt, int n, const CandV *c, VF *out) {
+template <ErrorMetric M, int K, int n>
+inline void errors(const float *xt, const CandV *c, VF *out) {
   VF acc[K] = {};
   for (int i = 0; i < n; ++i) {
     const VF a = load(xt + i * W);
@@ -240,8 +240,8 @@ inline void errors(const float *xt, int n, const CandV *c, VF *out) {
 }
 
 /// Exact search: errors and bounds (laneBounds) of K candidates per lane.
-template <bool Upward, int K>
-inline void errorsAndBounds(const float *xt, int n, const CandV *c, VF *err,
+template <bool Upward, int K, int n>
+inline void errorsAndBounds(const float *xt, const CandV *c, VF *err,
                             VF *bound) {
   const VF zero = {};
   VF acc[K] = {}, bacc[K] = {};
@@ -273,8 +273,8 @@ inline VI better(VF e, VI c, VF bestE, VI bestB, VI c0) {
   return (e < bestE) | ((e == bestE) & tie);
 }
 
-template <ErrorMetric M>
-inline VI chooseFourOverSixV(const float *xt, int n, VF bamax,
+template <ErrorMetric M, int n>
+inline VI chooseFourOverSixV(const float *xt, VF bamax,
                              const KernelRule &k) {
   VF sHp6 = (bamax / k.ts.q) * k.ts.gEnc;
   VF sHp4 = sHp6 * 1.5f;
@@ -282,15 +282,16 @@ inline VI chooseFourOverSixV(const float *xt, int n, VF bamax,
   VI b4 = vmin(e4m3EncodeV(sHp4), splatI(k.ts.maxByte));
   CandV c[2] = {gather(k, b6), gather(k, b4)};
   VF e[2];
-  errors<M, 1>(xt, n, &c[0], &e[0]);
-  errors<M, 1>(xt, n, &c[1], &e[1]);
+  errors<M, 1, n>(xt, &c[0], &e[0]);
+  errors<M, 1, n>(xt, &c[1], &e[1]);
   return e[1] < e[0] ? b4 : b6;
 }
 
-inline VI searchV(const float *xt, int n, VI c0, const KernelRule &k) {
+template <int n>
+inline VI searchV(const float *xt, VI c0, const KernelRule &k) {
   CandV c = gather(k, c0);
   VF bestE;
-  errors<ErrorMetric::MSE, 1>(xt, n, &c, &bestE);
+  errors<ErrorMetric::MSE, 1, n>(xt, &c, &bestE);
   VI bestB = c0;
   const VI top = splatI(k.top), one = splatI(1);
   for (int d = 1; d <= k.radius; ++d) {
@@ -303,8 +304,8 @@ inline VI searchV(const float *xt, int n, VI c0, const KernelRule &k) {
       cv[j] = gather(k, valid[j] ? cand[j] : c0);
     }
     VF e[2];
-    errors<ErrorMetric::MSE, 1>(xt, n, &cv[0], &e[0]);
-    errors<ErrorMetric::MSE, 1>(xt, n, &cv[1], &e[1]);
+    errors<ErrorMetric::MSE, 1, n>(xt, &cv[0], &e[0]);
+    errors<ErrorMetric::MSE, 1, n>(xt, &cv[1], &e[1]);
     for (int j = 0; j < 2; ++j) {
       VI take = valid[j] & better(e[j], cand[j], bestE, bestB, c0);
       bestE = take ? e[j] : bestE;
@@ -316,10 +317,11 @@ inline VI searchV(const float *xt, int n, VI c0, const KernelRule &k) {
 
 /// exactScale for round to nearest: the upward walk, then the downward one,
 /// each lane deciding code by code in walk order exactly as the scalar walk.
-inline VI exactV(const float *xt, int n, VI c0, VI skip, const KernelRule &k) {
+template <int n>
+inline VI exactV(const float *xt, VI c0, VI skip, const KernelRule &k) {
   CandV c = gather(k, c0);
   VF bestE;
-  errors<ErrorMetric::MSE, 1>(xt, n, &c, &bestE);
+  errors<ErrorMetric::MSE, 1, n>(xt, &c, &bestE);
   VI bestB = c0;
   const VI top = splatI(k.top), one = splatI(1);
   const VI start = skip | (bestE == 0.0f);
@@ -336,9 +338,9 @@ inline VI exactV(const float *xt, int n, VI c0, VI skip, const KernelRule &k) {
       }
       VF e[K], b[K];
       if (step > 0)
-        errorsAndBounds<true, K>(xt, n, cv, e, b);
+        errorsAndBounds<true, K, n>(xt, cv, e, b);
       else
-        errorsAndBounds<false, K>(xt, n, cv, e, b);
+        errorsAndBounds<false, K, n>(xt, cv, e, b);
       for (int j = 0; j < K; ++j) {
         done |= ~valid[j] | (b[j] > bestE);
         VI take = ~done & better(e[j], cand[j], bestE, bestB, c0);
@@ -444,16 +446,16 @@ void finishGroup(const KernelRule &k, const T *p, uint64_t blockStep,
       break;
     case ScaleRule::FourOverSix:
       bytes = k.metric == ErrorMetric::MSE
-                  ? chooseFourOverSixV<ErrorMetric::MSE>(xt, n, bamax, k)
+                  ? chooseFourOverSixV<ErrorMetric::MSE, n>(xt, bamax, k)
               : k.metric == ErrorMetric::MAE
-                  ? chooseFourOverSixV<ErrorMetric::MAE>(xt, n, bamax, k)
-                  : chooseFourOverSixV<ErrorMetric::AbsMax>(xt, n, bamax, k);
+                  ? chooseFourOverSixV<ErrorMetric::MAE, n>(xt, bamax, k)
+                  : chooseFourOverSixV<ErrorMetric::AbsMax, n>(xt, bamax, k);
       break;
     case ScaleRule::ScaleSearch:
     case ScaleRule::Exact: {
       VI c0 = nv ? nvStandardV(bamax, k) : ue8m0StandardV(bamax / 6.0f);
-      bytes = k.rule == ScaleRule::Exact ? exactV(xt, n, c0, nanLane, k)
-                                         : searchV(xt, n, c0, k);
+      bytes = k.rule == ScaleRule::Exact ? exactV<n>(xt, c0, nanLane, k)
+                                         : searchV<n>(xt, c0, k);
       break;
     }
     }
