@@ -8,8 +8,9 @@
 //   - the golden inputs (GOLDEN_DIR: gauss, t3, rows, edge), and
 //   - random matrices with NaN, +-Inf, -0, subnormals, all-zero blocks and
 //     rows, huge and tiny values, values on E2M1 ties, a zero tensor,
-//     tensors whose amax is too small for a usable tensor scale, and small
-//     integers, whose candidate errors tie exactly (the search tie-break).
+//     tensors whose amax is too small for a usable tensor scale, small
+//     integers, and sparse eighths under a calibrated amax of 2688, whose
+//     candidate errors tie exactly (the search tie-break at equal distance).
 // Output buffers start filled with a poison byte that differs per run, so a
 // byte either implementation leaves unwritten shows up as a mismatch.
 //
@@ -105,7 +106,7 @@ void compare(const Input &in, const QuantizeOptions &o, const std::string &what,
 void sweep(const Input &in, bool full, Checker &c, Stats &st) {
   for (Format f : {Format::NVFP4, Format::MXFP4})
     for (const char *rule : kRules)
-      for (int variant = 0; variant < (full ? 10 : 3); ++variant) {
+      for (int variant = 0; variant < (full ? 11 : 3); ++variant) {
         QuantizeOptions o;
         o.format = f;
         parseRuleSpec(rule, o);
@@ -138,10 +139,12 @@ void sweep(const Input &in, bool full, Checker &c, Stats &st) {
           break;
         case 6:
         case 7:
-        case 8: {
+        case 8:
+        case 10: {
           // Calibrated amax: far below, near and above the data; 1e30 makes
-          // some tensor scales unusable.
-          static const float amaxes[] = {0.125f, 3.0f, 1e30f};
+          // some tensor scales unusable; 2688 makes gEnc = 1 (exact NVFP4
+          // candidate errors, search ties at equal distance).
+          static const float amaxes[] = {0.125f, 3.0f, 1e30f, 0, 2688.0f};
           o.hasCalibratedAmax = true;
           o.amax = amaxes[variant - 6];
           what += " amax=" + std::to_string(o.amax);
@@ -206,6 +209,12 @@ std::vector<float> randomMatrix(int kind, uint64_t rows, uint64_t cols,
       case 5: // All zero (a few -0).
         v = p < 10 ? -0.0f : 0.0f;
         break;
+      case 7: // 1-3 non-zero eighths per 16: with amax 2688 (gEnc = 1),
+              // NVFP4 candidate errors are exact and tie at equal distance.
+        v = gen() % 16 < 2 ? static_cast<float>(1 + gen() % 96) * 0.125f *
+                                 (gen() & 1 ? -1.0f : 1.0f)
+                           : 0.0f;
+        break;
       case 6: { // Few small integers: exact candidate-error ties (MXFP4).
         static const float few[] = {0, 0, 0, 1, 2, 3, 4, 5, 6, 8, 12, 24};
         v = few[gen() % 12] * (gen() & 1 ? -1.0f : 1.0f) *
@@ -236,7 +245,7 @@ int runFused(const std::string &goldenDir) {
   };
   const Shape shapes[] = {{32, 224}, {48, 96}, {16, 32}};
   std::vector<Input> inputs;
-  for (int kind = 0; kind < 7; ++kind)
+  for (int kind = 0; kind < 8; ++kind)
     for (const Shape &s : shapes) {
       std::vector<float> x = randomMatrix(kind, s.rows, s.cols, gen);
       for (ElementType t : {ElementType::F32, ElementType::BF16, ElementType::F16})
