@@ -250,13 +250,16 @@ inline void errorsAndBounds(const float *xt, const CandV *c, VF *err,
     for (int j = 0; j < K; ++j) {
       VF y = a * c[j].r;
       VF d = selectXhat(y, c[j]) - a;
-      acc[j] = acc[j] + d * d;
-      if (Upward) {
-        bacc[j] = bacc[j] + (y <= 0.25f ? zero + a * a : zero);
-      } else {
-        VF dc = a - c[j].t[7];
-        bacc[j] = bacc[j] + (dc > 0.0f ? dc * dc : zero);
-      }
+      VF e = d * d;
+      acc[j] = acc[j] + e;
+      // The bound terms are error terms: in the dead zone (y <= 0.25) xhat
+      // is 0 and e = (0 - a)^2 = a * a; beyond the top (a - xhat[7] > 0,
+      // i.e. a > xhat[7], so y is about 6 or more and xhat = xhat[7]) e =
+      // (xhat[7] - a)^2 = (a - xhat[7])^2, negation being exact.
+      if (Upward)
+        bacc[j] = bacc[j] + (y <= 0.25f ? e : zero);
+      else
+        bacc[j] = bacc[j] + (a > c[j].t[7] ? e : zero);
     }
   }
   for (int j = 0; j < K; ++j) {
