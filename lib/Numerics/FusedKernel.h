@@ -5,16 +5,20 @@
 // namespace FP4_KERNEL_NS. Round to nearest only (stochastic rounding stays on
 // quantizeReference()).
 //
-// A row (or, for 2-D tiles, a group of 16 rows) is processed W = 8 blocks at
-// a time. The blocks are cleaned (NaN flag, +-Inf clamped) into `xc`, their
-// block order kept, and their magnitudes transposed into `xt`, element i of
-// block l at xt[i * W + l]: every per-block quantity (block amax, scale
+// A row (or, for 2-D tiles, a band of 16 rows) is processed W blocks at a
+// time (FP4_KERNEL_W: 4 in the baseline copy, 8 in the AVX2 copy). A first
+// pass takes each block's integer maximum of magnitude bits (the block amax,
+// or the sign of an Inf/NaN); blocks are read in place unless their group
+// holds an Inf or NaN, which is cleaned (NaN flag, +-Inf clamped) into a
+// local copy. Rules with candidate errors transpose the magnitudes into `xt`,
+// element i of block l at xt[i * W + l]: every per-block quantity (scale
 // bytes, candidate errors, the exact search's bounds) is then one GCC/Clang
 // vector of W lanes, lane l = block l. Each lane runs the scalar op sequence
 // of ScaleRules.cpp (candidateError, laneErrors, laneBounds, e4m3Encode,
 // ue8m0RoundUp, isBetterCandidate) on its own block, in element order, so
 // every error sum is that block's sequential fp32 sum and the bytes are
-// those of quantizeReference() exactly. Encoding and packing run on `xc`.
+// those of quantizeReference() exactly (unittests/Numerics/Fused.cpp).
+// Encoding and packing run block by block on the (cleaned) elements.
 //
 //===----------------------------------------------------------------------===//
 
