@@ -11,6 +11,7 @@
 //     tensors whose amax is too small for a usable tensor scale, small
 //     integers, and sparse eighths under a calibrated amax of 2688, whose
 //     candidate errors tie exactly (the search tie-break at equal distance).
+// finiteAbsMax is checked against a scalar maximum for every vector tail.
 // Output buffers start filled with a poison byte that differs per run, so a
 // byte either implementation leaves unwritten shows up as a mismatch.
 //
@@ -227,6 +228,28 @@ std::vector<float> randomMatrix(int kind, uint64_t rows, uint64_t cols,
   return x;
 }
 
+/// finiteAbsMax (the bit-pattern maximum of the kernel copies) against a
+/// plain scalar maximum, for lengths that leave every vector tail.
+void checkFiniteAbsMax(std::mt19937_64 &gen, Checker &c) {
+  for (ElementType t : {ElementType::F32, ElementType::BF16, ElementType::F16})
+    for (uint64_t count = 0; count < 80; ++count) {
+      std::vector<float> x = randomMatrix(static_cast<int>(count % 4), 1,
+                                          count, gen);
+      Input in = makeInput("amax", 1, count, t, x);
+      float want = 0.0f;
+      for (uint64_t i = 0; i < count; ++i) {
+        float v;
+        widenToFloat(in.bytes.data(), t, i, 1, 1, &v);
+        v = std::fabs(v);
+        want = v <= FLT_MAX && v > want ? v : want;
+      }
+      float got = finiteAbsMax(in.bytes.data(), t, count);
+      c.check(std::memcmp(&got, &want, 4) == 0,
+              "finiteAbsMax of " + std::to_string(count) + " elements: " +
+                  std::to_string(got) + " vs " + std::to_string(want));
+    }
+}
+
 } // namespace
 
 int runFused(const std::string &goldenDir) {
@@ -258,6 +281,7 @@ int runFused(const std::string &goldenDir) {
     }
   for (KernelIsa isa : isas) {
     setKernelIsa(isa);
+    checkFiniteAbsMax(gen, c);
     Stats before = st;
     for (const Input &in : inputs)
       sweep(in, /*full=*/true, c, st);
