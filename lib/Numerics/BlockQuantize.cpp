@@ -3,12 +3,17 @@
 #include "fp4/Numerics/BlockQuantize.h"
 #include "fp4/Numerics/E2M1.h"
 #include "fp4/Numerics/E4M3.h"
+#include "fp4/Numerics/QuantizeKernels.h"
 #include "fp4/Numerics/UE8M0.h"
 
 #include <cfloat>
+#include <atomic>
 #include <cmath>
+#include <cstdlib>
 #include <cstring>
 #include <vector>
+
+#include "FusedKernelApi.h"
 
 namespace mlir::fp4 {
 
@@ -139,128 +144,76 @@ uint64_t scaleOffset(ScaleLayout layout, uint64_t r, uint64_t c,
                                         : r * scaleCols + c;
 }
 
-float finiteAbsMax(const void *input, ElementType type, uint64_t count) {
-  const uint64_t chunk = 4096;
-  float buf[chunk];
-  float m = 0.0f;
-  for (uint64_t first = 0; first < count; first += chunk) {
-    uint64_t n = count - first < chunk ? count - first : chunk;
-    widenToFloat(input, type, first, 1, n, buf);
-    // Running maxima of 16 interleaved lanes so that the loop vectorizes;
-    // the values are non-negative and never NaN, so the maximum does not
-    // depend on the order.
-    float lanes[16] = {};
-    uint64_t i = 0;
-    for (; i + 16 <= n; i += 16)
-      for (int l = 0; l < 16; ++l) {
-        float a = std::fabs(buf[i + l]);
-        a = a <= FLT_MAX ? a : 0.0f; // NaN and Inf fail the test.
-        lanes[l] = a > lanes[l] ? a : lanes[l];
-      }
-    for (; i < n; ++i) {
-      float a = std::fabs(buf[i]);
-      m = (a <= FLT_MAX && a > m) ? a : m;
-    }
-    for (float a : lanes)
-      m = a > m ? a : m;
-  }
-  return m;
-}
-
 namespace {
-/// Copies 16 elements into a block, clamping +-Inf to +-infClamp; returns
-/// whether one is NaN. Fixed length and branch-free so that it vectorizes.
-bool cleanChunk16(const float *src, float infClamp, float *dst) {
-  int nan = 0;
-  for (int k = 0; k < 16; ++k) {
-    float v = src[k];
-    nan |= v != v;
-    float clamped = std::copysign(infClamp, v);
-    dst[k] = std::fabs(v) == INFINITY ? clamped : v;
-  }
-  return nan != 0;
+using RowGroupFn = uint64_t (*)(const fused::KernelRule &, const void *, bool,
+                                uint64_t, uint64_t, uint8_t *, uint64_t,
+                                uint8_t *);
+
+bool cpuHasAVX2() {
+#ifdef FP4_FUSED_HAVE_AVX2
+  __builtin_cpu_init(); // Harmless when already done; needed before main.
+  return __builtin_cpu_supports("avx2");
+#else
+  return false;
+#endif
 }
 
-/// Packs 16 codes into 8 bytes (packE2M1).
-void packChunk16(const uint8_t *codes, uint8_t *dst) {
-  for (int j = 0; j < 8; ++j)
-    dst[j] = static_cast<uint8_t>((codes[2 * j] & 0xF) |
-                                  ((codes[2 * j + 1] & 0xF) << 4));
+KernelIsa defaultIsa() {
+  const char *env = std::getenv("FP4_NUMERICS_ISA");
+  if (env && std::strcmp(env, "baseline") == 0)
+    return KernelIsa::Baseline;
+  return cpuHasAVX2() ? KernelIsa::AVX2 : KernelIsa::Baseline;
 }
 
-/// Quantizes the blocks of one group of rows (1, or 16 for 2-D tiles).
-class Quantizer {
-public:
-  Quantizer(const QuantizeOptions &o, const BlockRule &rule, float infClamp,
-            bool zeroTensor,
-            uint64_t outRows, uint64_t outCols, uint8_t *values,
-            uint8_t *scales)
-      : o(o), rule(rule), infClamp(infClamp), zeroTensor(zeroTensor),
-        outCols(outCols),
-        blockLen(o.block2D ? kTile : blockSize(o.format)),
-        groupRows(o.block2D ? kTile : 1),
-        scaleCols(outCols / blockSize(o.format)), values(values),
-        scales(scales) {
-    (void)outRows;
-  }
+std::atomic<int> &isaSlot() {
+  static std::atomic<int> slot(static_cast<int>(defaultIsa()));
+  return slot;
+}
 
-  /// Quantizes output rows [row0, row0 + groupRows) held in `rowsF32`
-  /// (groupRows x outCols); returns the number of NaN blocks.
-  uint64_t run(uint64_t row0, const float *rowsF32) {
-    uint64_t nanBlocks = 0;
-    const uint64_t n = blockLen * groupRows;
-    float x[kMaxBlockElements], u[kMaxBlockElements];
-    uint8_t codes[kMaxBlockElements];
-    for (uint64_t col0 = 0, block = 0; col0 < outCols;
-         col0 += blockLen, ++block) {
-      bool hasNaN = false;
-      for (uint64_t r = 0; r < groupRows; ++r)
-        for (uint64_t k = 0; k < blockLen; k += 16)
-          hasNaN |= cleanChunk16(rowsF32 + r * outCols + col0 + k, infClamp,
-                                 x + r * blockLen + k);
-      if (o.rounding == Rounding::Stochastic)
-        for (uint64_t r = 0; r < groupRows; ++r)
-          for (uint64_t k = 0; k < blockLen; ++k)
-            u[r * blockLen + k] =
-                stochasticOffset(o.seed, (row0 + r) * outCols + col0 + k);
-      uint8_t byte;
-      if (hasNaN) {
-        ++nanBlocks;
-        byte = o.format == Format::NVFP4 ? kE4M3NaN : kUE8M0NaN;
-        std::memset(codes, 0, n);
-      } else if (zeroTensor) {
-        byte = 0;
-        std::memset(codes, 0, n);
-      } else {
-        byte = quantizeBlock(x, n, rule,
-                             o.rounding == Rounding::Stochastic ? u : nullptr,
-                             codes);
-      }
-      for (uint64_t r = 0; r < groupRows; ++r) {
-        uint8_t *dst = values + ((row0 + r) * outCols + col0) / 2;
-        for (uint64_t k = 0; k < blockLen; k += 16)
-          packChunk16(codes + r * blockLen + k, dst + k / 2);
-        scales[scaleOffset(o.scaleLayout, row0 + r, block, scaleCols)] = byte;
-      }
-    }
-    return nanBlocks;
-  }
-
-private:
-  const QuantizeOptions &o;
-  const BlockRule &rule;
-  float infClamp;
-  /// Every block that holds no NaN is zero (amax 0 or too small).
-  bool zeroTensor;
-  uint64_t outCols, blockLen, groupRows, scaleCols;
-  uint8_t *values, *scales;
-};
+RowGroupFn rowGroupFn() {
+#ifdef FP4_FUSED_HAVE_AVX2
+  if (activeKernelIsa() == KernelIsa::AVX2)
+    return fused::avx2::quantizeRowGroup;
+#endif
+  return fused::baseline::quantizeRowGroup;
+}
 } // namespace
+
+float finiteAbsMax(const void *input, ElementType type, uint64_t count) {
+#ifdef FP4_FUSED_HAVE_AVX2
+  if (activeKernelIsa() == KernelIsa::AVX2)
+    return fused::avx2::finiteAbsMax(input, type, count);
+#endif
+  return fused::baseline::finiteAbsMax(input, type, count);
+}
+
+bool kernelIsaAvailable(KernelIsa isa) {
+  return isa == KernelIsa::Baseline || cpuHasAVX2();
+}
+
+KernelIsa activeKernelIsa() {
+  return static_cast<KernelIsa>(isaSlot().load(std::memory_order_relaxed));
+}
+
+bool setKernelIsa(KernelIsa isa) {
+  if (!kernelIsaAvailable(isa))
+    return false;
+  isaSlot().store(static_cast<int>(isa), std::memory_order_relaxed);
+  return true;
+}
+
+const char *kernelIsaName(KernelIsa isa) {
+  return isa == KernelIsa::AVX2 ? "avx2" : "baseline";
+}
 
 QuantizeResult quantize(const void *input, ElementType type, uint64_t rows,
                         uint64_t cols, const QuantizeOptions &o,
                         uint8_t *values, uint64_t valuesBytes, uint8_t *scales,
                         uint64_t scalesBytes) {
+  // Stochastic rounding keeps the block-at-a-time implementation.
+  if (o.rounding == Rounding::Stochastic)
+    return quantizeReference(input, type, rows, cols, o, values, valuesBytes,
+                             scales, scalesBytes);
   QuantizeResult result;
   result.error = validateQuantizeOptions(o, rows, cols);
   if (!result.error.empty())
@@ -273,49 +226,81 @@ QuantizeResult quantize(const void *input, ElementType type, uint64_t rows,
   QuantizeInfo &info = result.info;
   info.outRows = outRowsOf(o, rows, cols);
   info.outCols = outColsOf(o, rows, cols);
-  info.numBlocks = info.outRows * (info.outCols / blockSize(o.format));
-  std::memset(values, 0, packedValuesBytes(o, rows, cols));
-  std::memset(scales, 0, scaleBytes(o, rows, cols));
+  const uint64_t b = blockSize(o.format), scaleCols = info.outCols / b;
+  info.numBlocks = info.outRows * scaleCols;
+  // Every value byte is written below; only the tcgen05 padding needs this.
+  if (o.scaleLayout == ScaleLayout::Tcgen05)
+    std::memset(scales, 0, scaleBytes(o, rows, cols));
 
-  BlockRule rule;
-  rule.format = o.format;
-  rule.rule = o.rule;
-  rule.metric = o.metric;
-  rule.searchRadius = o.searchRadius;
-  float infClamp = FLT_MAX;
-  bool zeroTensor = false;
+  fused::KernelRule k;
+  k.format = o.format;
+  k.rule = o.rule;
+  k.metric = o.metric;
+  k.radius = o.searchRadius;
+  k.blockLen = b;
+  k.block2D = o.block2D;
+  k.infClamp = FLT_MAX;
+  k.nanByte = o.format == Format::NVFP4 ? kE4M3NaN : kUE8M0NaN;
+  k.top = o.format == Format::NVFP4 ? kMaxNVFP4Byte : kMaxMXFP4Code;
   if (o.format == Format::NVFP4) {
     info.amax =
         o.hasCalibratedAmax ? o.amax : finiteAbsMax(input, type, rows * cols);
-    rule.ts = tensorScaleForRule(o.rule, info.amax);
-    info.divisor = rule.ts.divisor;
-    infClamp = info.amax;
+    k.ts = tensorScaleForRule(o.rule, info.amax);
+    info.divisor = k.ts.divisor;
+    k.infClamp = info.amax;
     // All-zero output but for NaN blocks, which keep the NaN scale
     // (docs/numerics.md).
-    zeroTensor = !usableTensorScale(rule.ts);
+    k.zeroTensor = !usableTensorScale(k.ts);
   } else {
     info.amax = 1.0f;
     info.divisor = 1.0f;
   }
-
-  std::vector<ScaleCandidate> table;
-  if (!zeroTensor) {
-    table = makeCandidateTable(o.format, rule.ts);
-    rule.table = table.data();
-  }
-  Quantizer q(o, rule, infClamp, zeroTensor, info.outRows, info.outCols,
-              values, scales);
-  uint64_t groupRows = o.block2D ? kTile : 1;
-  std::vector<float> buf(groupRows * info.outCols);
-  for (uint64_t row0 = 0; row0 < info.outRows; row0 += groupRows) {
-    for (uint64_t r = 0; r < groupRows; ++r) {
-      float *dst = buf.data() + r * info.outCols;
-      if (o.transpose) // Output row i is input column i.
-        widenToFloat(input, type, row0 + r, cols, rows, dst);
-      else
-        widenToFloat(input, type, (row0 + r) * cols, 1, cols, dst);
+  std::vector<float> tab(8 * 256, 0.0f);
+  if (!k.zeroTensor) {
+    std::vector<ScaleCandidate> table = makeCandidateTable(o.format, k.ts);
+    for (int byte = 0; byte < 256; ++byte) {
+      tab[8 * byte] = table[byte].r;
+      for (int j = 1; j < 8; ++j)
+        tab[8 * byte + j] = table[byte].xhat[j];
     }
-    info.nanBlocks += q.run(row0, buf.data());
+  }
+  k.tab = tab.data();
+
+  RowGroupFn run = rowGroupFn();
+  const uint64_t groupRows = o.block2D ? kTile : 1;
+  // bf16 and f32 rows are read in place; f16 and the transpose go through
+  // an fp32 copy of the group's rows.
+  const bool direct = !o.transpose && type != ElementType::F16;
+  std::vector<float> buf(direct ? 0 : groupRows * info.outCols);
+  std::vector<uint8_t> blockBytes(scaleCols);
+  for (uint64_t row0 = 0; row0 < info.outRows; row0 += groupRows) {
+    uint8_t *valuesRow = values + row0 * (info.outCols / 2);
+    if (direct) {
+      const char *src = static_cast<const char *>(input) +
+                        row0 * cols * elementSize(type);
+      info.nanBlocks += run(k, src, type == ElementType::BF16, cols,
+                            info.outCols, valuesRow, info.outCols / 2,
+                            blockBytes.data());
+    } else {
+      for (uint64_t r = 0; r < groupRows; ++r) {
+        float *dst = buf.data() + r * info.outCols;
+        if (o.transpose) // Output row i is input column i.
+          widenToFloat(input, type, row0 + r, cols, rows, dst);
+        else
+          widenToFloat(input, type, (row0 + r) * cols, 1, cols, dst);
+      }
+      info.nanBlocks += run(k, buf.data(), false, info.outCols, info.outCols,
+                            valuesRow, info.outCols / 2, blockBytes.data());
+    }
+    for (uint64_t r = 0; r < groupRows; ++r) {
+      if (o.scaleLayout == ScaleLayout::RowMajor) {
+        std::memcpy(scales + (row0 + r) * scaleCols, blockBytes.data(),
+                    scaleCols);
+        continue;
+      }
+      for (uint64_t c = 0; c < scaleCols; ++c)
+        scales[tcgen05ScaleOffset(row0 + r, c, scaleCols)] = blockBytes[c];
+    }
   }
   result.ok = true;
   return result;

@@ -1,7 +1,7 @@
 //===- Main.cpp - fp4-numerics-tests entry point --------------------------===//
 //
 // fp4-numerics-tests attention | codecs | vectors | special | gaussian | golden
-// DIR Each subcommand prints its figures and a summary line, and exits non-zero
+// DIR | fused [GOLDEN_DIR] Each subcommand prints its figures and a summary line, and exits non-zero
 // on any failure.
 //
 //===----------------------------------------------------------------------===//
@@ -64,10 +64,12 @@ int main(int argc, char **argv) {
     return runSpecial();
   if (cmd == "gaussian")
     return runGaussian();
+  if (cmd == "fused")
+    return runFused(argc > 2 ? argv[2] : "");
   if (cmd == "golden" && argc > 2)
     return runGolden(argv[2]);
   std::fprintf(stderr, "usage: fp4-numerics-tests attention | codecs | vectors "
                        "| special "
-                       "| gaussian | golden DIR\n");
+                       "| gaussian | golden DIR | fused [GOLDEN_DIR]\n");
   return 2;
 }

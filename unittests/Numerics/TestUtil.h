@@ -52,6 +52,7 @@ int runVectors();
 int runSpecial();
 int runGaussian();
 int runGolden(const std::string &dir);
+int runFused(const std::string &goldenDir);
 
 } // namespace fp4test
 
