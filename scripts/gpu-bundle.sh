@@ -59,6 +59,20 @@ fi
 fp4_phase_start "gpu bundle: the example models for sm_90a"
 mkdir -p "$out/models"
 "$FP4_VENV/bin/python" "$FP4_ROOT/examples/models/generate.py" "$out/models"
+# The example decoder with NVFP4 attention (nvfp4-quantize-attention).
+cp "$out/models/decoder.mlir" "$out/models/decoder-attention.mlir"
+fp4-model-check "$out/models/decoder-attention.mlir" --bound 0.5 \
+  --attention "" --gpu-bundle "$out/models" > /dev/null
+compile_object "$out/models/decoder-attention.mlir" "$out/models/decoder-attention.o"
+rm "$out/models/decoder-attention.mlir"
+# One nvfp4.attention (B 1, H 8, L 1024, D 128, causal, bf16) for the
+# throughput comparison with torch's scaled_dot_product_attention
+# (bench/gpu-attention-sdpa.py).
+cp "$FP4_ROOT/bench/attention-bench.mlir" "$out/models/attention-bench.mlir"
+fp4-model-check "$out/models/attention-bench.mlir" --bound 0.5 \
+  --gpu-bundle "$out/models" > /dev/null
+compile_object "$out/models/attention-bench.mlir" "$out/models/attention-bench.o"
+rm "$out/models/attention-bench.mlir"
 for model in mlp decoder; do
   fp4-model-check "$out/models/$model.mlir" --bound 0.5 \
     --gpu-bundle "$out/models" > /dev/null

@@ -40,6 +40,13 @@ for model in models/*.o; do
   echo "==> $(basename "$name") model on the GPU"
   "./$name.run" "$name" | tee -a "$results/gpu-models.log" || status=1
 done
+if [ -x models/attention-bench.run ]; then
+  echo "==> attention throughput: nvfp4.attention (sm_90a) vs torch SDPA"
+  FP4_GPU_MODEL_REPEAT=5 ./models/attention-bench.run models/attention-bench \
+    > "$results/attention-bench.log" || status=1
+  python3 "$root/bench/gpu-attention-sdpa.py" "$results/attention-bench.log" \
+    | tee -a "$results/attention-bench.log" || status=1
+fi
 if [ -f bench/manifest.json ]; then
   echo "==> bench/gpu-bench.py"
   PYTHONUNBUFFERED=1 python3 "$root/bench/gpu-bench.py" bench \

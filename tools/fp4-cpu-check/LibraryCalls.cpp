@@ -10,6 +10,7 @@
 #include "BufferPlumbing.h"
 
 #include "fp4/Dialect/NVFP4/IR/NVFP4.h"
+#include "fp4/Numerics/Attention.h"
 #include "fp4/Numerics/Float16.h"
 #include "fp4/Numerics/ScaledMatmul.h"
 
@@ -40,8 +41,15 @@ struct MatmulCase {
   bool bf16Result;
 };
 
+struct AttentionCase {
+  fp4::AttentionOptions options;
+  fp4::AttentionShape shape;
+  fp4::ElementType q, k, v;
+};
+
 std::vector<QuantizeCase> quantizeCases;
 std::vector<MatmulCase> matmulCases;
+std::vector<AttentionCase> attentionCases;
 
 /// The C layout of an unranked memref and of the ranked descriptor it
 /// points to (allocated, aligned, offset, sizes[rank], strides[rank]).
@@ -102,13 +110,49 @@ extern "C" void _mlir_ciface_fp4_library_scaled_matmul(
     bf16[i] = fp4::floatToBF16(result[i]);
 }
 
+/// `count` elements of `type` widened to f32.
+static std::vector<float> widened(const void *data, fp4::ElementType type,
+                                  uint64_t count) {
+  std::vector<float> out(count);
+  for (uint64_t i = 0; i < count; ++i) {
+    if (type == fp4::ElementType::F32) {
+      out[i] = static_cast<const float *>(data)[i];
+      continue;
+    }
+    uint16_t h = static_cast<const uint16_t *>(data)[i];
+    out[i] = type == fp4::ElementType::BF16 ? fp4::bf16ToFloat(h)
+                                            : fp4::f16ToFloat(h);
+  }
+  return out;
+}
+
+extern "C" void _mlir_ciface_fp4_library_attention(int64_t id,
+                                                   UnrankedMemRef *q,
+                                                   UnrankedMemRef *k,
+                                                   UnrankedMemRef *v,
+                                                   UnrankedMemRef *out) {
+  const AttentionCase &c = attentionCases[id];
+  const fp4::AttentionShape &s = c.shape;
+  uint64_t heads = s.batch * s.heads;
+  std::vector<float> qf = widened(elements<char>(q), c.q, heads * s.lq * s.d);
+  std::vector<float> kf = widened(elements<char>(k), c.k, heads * s.lk * s.d);
+  std::vector<float> vf = widened(elements<char>(v), c.v, heads * s.lk * s.dv);
+  float *o = elements<float>(out);
+  std::string error = fp4::attentionReference(qf.data(), kf.data(), vf.data(),
+                                              s, c.options, o);
+  if (!error.empty()) // The op's verifier accepted it: not expected.
+    std::fill(o, o + heads * s.lq * s.dv, NAN);
+}
+
 namespace fp4tools {
 
 std::vector<std::pair<std::string, void *>> libraryCallSymbols() {
   return {{"_mlir_ciface_fp4_library_quantize",
            reinterpret_cast<void *>(&_mlir_ciface_fp4_library_quantize)},
           {"_mlir_ciface_fp4_library_scaled_matmul",
-           reinterpret_cast<void *>(&_mlir_ciface_fp4_library_scaled_matmul)}};
+           reinterpret_cast<void *>(&_mlir_ciface_fp4_library_scaled_matmul)},
+          {"_mlir_ciface_fp4_library_attention",
+           reinterpret_cast<void *>(&_mlir_ciface_fp4_library_attention)}};
 }
 
 /// `buffer` as an unranked memref.
@@ -199,20 +243,53 @@ static bool rewriteScaledMatmul(ModuleOp module, nvfp4::ScaledMatmulOp op) {
   return true;
 }
 
+static bool rewriteAttention(ModuleOp module, nvfp4::AttentionOp op) {
+  auto q = op.getQuery().getType(), k = op.getKey().getType(),
+       v = op.getValue().getType();
+  fp4::AttentionShape shape;
+  shape.batch = q.getDimSize(0);
+  shape.heads = q.getDimSize(1);
+  shape.lq = q.getDimSize(2);
+  shape.d = q.getDimSize(3);
+  shape.lk = k.getDimSize(2);
+  shape.dv = v.getDimSize(3);
+  attentionCases.push_back({nvfp4::getAttentionOptions(op), shape,
+                            numericsType(q.getElementType()),
+                            numericsType(k.getElementType()),
+                            numericsType(v.getElementType())});
+  ImplicitLocOpBuilder b(op.getLoc(), op);
+  Value id = arith::ConstantIntOp::create(b, attentionCases.size() - 1, 64);
+  auto resultType = op.getResult().getType();
+  Value out = allocBuffer(b, resultType);
+  SmallVector<Value> args = {id,
+                             unranked(b, readBuffer(b, op.getQuery())),
+                             unranked(b, readBuffer(b, op.getKey())),
+                             unranked(b, readBuffer(b, op.getValue())),
+                             unranked(b, out)};
+  declare(module, "fp4_library_attention", ValueRange(args).getTypes());
+  func::CallOp::create(b, "fp4_library_attention", TypeRange{}, args);
+  op.getResult().replaceAllUsesWith(bufferToTensor(b, out, resultType));
+  op.erase();
+  return true;
+}
+
 int replaceWithLibraryCalls(ModuleOp module) {
   module.getContext()
       ->loadDialect<arith::ArithDialect, bufferization::BufferizationDialect,
                     func::FuncDialect, memref::MemRefDialect>();
   SmallVector<Operation *> ops;
   module.walk([&](Operation *op) {
-    if (isa<nvfp4::QuantizeOp, nvfp4::ScaledMatmulOp>(op))
+    if (isa<nvfp4::QuantizeOp, nvfp4::ScaledMatmulOp, nvfp4::AttentionOp>(op))
       ops.push_back(op);
   });
   for (Operation *op : ops) {
-    bool ok =
-        isa<nvfp4::QuantizeOp>(op)
-            ? rewriteQuantize(module, cast<nvfp4::QuantizeOp>(op))
-            : rewriteScaledMatmul(module, cast<nvfp4::ScaledMatmulOp>(op));
+    bool ok;
+    if (auto quantize = dyn_cast<nvfp4::QuantizeOp>(op))
+      ok = rewriteQuantize(module, quantize);
+    else if (auto matmul = dyn_cast<nvfp4::ScaledMatmulOp>(op))
+      ok = rewriteScaledMatmul(module, matmul);
+    else
+      ok = rewriteAttention(module, cast<nvfp4::AttentionOp>(op));
     if (!ok)
       return -1;
   }

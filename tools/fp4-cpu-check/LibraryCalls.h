@@ -1,9 +1,9 @@
 //===- LibraryCalls.h - nvfp4 ops through the numerics library -*- C++ -*-===//
 //
-// Part of fp4-mlir. For fp4-model-check's reference: every nvfp4.quantize and
-// nvfp4.scaled_matmul of a module becomes a call into the numerics library
-// (quantize, scaledMatmulReference: decode, sum over k in order, times
-// gA * gB), while the rest of the model stays compiled code. A model built
+// Part of fp4-mlir. For fp4-model-check's reference: every nvfp4.quantize,
+// nvfp4.scaled_matmul and nvfp4.attention of a module becomes a call into
+// the numerics library (quantize, scaledMatmulReference: decode, sum over k
+// in order, times gA * gB; attentionReference), while the rest of the model stays compiled code. A model built
 // this way and the same model lowered by nvfp4-lower-to-cpu differ only in
 // who computes the nvfp4 ops.
 //

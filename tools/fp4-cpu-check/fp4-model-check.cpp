@@ -21,8 +21,12 @@
 // held to --torch-bound, default --bound).
 //
 //   fp4-model-check MODEL.mlir --bound B [--options "weight-rule=exact ..."]
-//                   [--seed S] [--io NAME.io.json] [--torch-bound B]
-//                   [--gpu-bundle DIR]
+//                   [--attention "p-rule=exact ..."] [--seed S]
+//                   [--io NAME.io.json] [--torch-bound B] [--gpu-bundle DIR]
+//
+// --attention runs nvfp4-quantize-attention (with those options, "" for its
+// defaults) before nvfp4-quantize-matmuls: the model's attention becomes
+// nvfp4.attention, which the reference computes by attentionReference.
 //
 // --gpu-bundle writes what the GPU run of the same model needs (the GPU has
 // no MLIR): DIR/NAME.mlir (the model after nvfp4-quantize-matmuls, @forward
@@ -58,6 +62,7 @@
 #include <cstdlib>
 #include <fstream>
 #include <functional>
+#include <optional>
 #include <sstream>
 
 using namespace fp4tools;
@@ -254,6 +259,8 @@ bool writeGpuBundle(const std::string &dir, const std::string &path,
 
 struct Options {
   std::string path, options, gpuBundle, io;
+  /// nvfp4-quantize-attention options; unset: attention is left alone.
+  std::optional<std::string> attention;
   double bound = -1.0, torchBound = -1.0;
   uint64_t seed = 0;
   bool hasSeed = false;
@@ -265,6 +272,8 @@ bool parseArgs(int argc, char **argv, Options &o) {
     bool hasValue = i + 1 < argc;
     if (arg == "--options" && hasValue)
       o.options = argv[++i];
+    else if (arg == "--attention" && hasValue)
+      o.attention = argv[++i];
     else if (arg == "--gpu-bundle" && hasValue)
       o.gpuBundle = argv[++i];
     else if (arg == "--io" && hasValue)
@@ -306,7 +315,8 @@ int main(int argc, char **argv) {
   if (!parseArgs(argc, argv, o)) {
     std::fprintf(stderr,
                  "usage: fp4-model-check MODEL.mlir --bound B "
-                 "[--options \"nvfp4-quantize-matmuls options\"] [--seed S] "
+                 "[--options \"nvfp4-quantize-matmuls options\"] "
+                 "[--attention \"nvfp4-quantize-attention options\"] [--seed S] "
                  "[--io NAME.io.json [--torch-bound B]] [--gpu-bundle DIR]\n");
     return 2;
   }
@@ -353,6 +363,8 @@ int main(int argc, char **argv) {
 
   std::string pipeline =
       "nvfp4-quantize-matmuls{scale-layout=row_major " + o.options + "}";
+  if (o.attention)
+    pipeline = "nvfp4-quantize-attention{" + *o.attention + "}," + pipeline;
   auto quantizeMatmuls = [&](mlir::ModuleOp module) {
     return runPipeline(module, pipeline);
   };
@@ -381,7 +393,7 @@ int main(int argc, char **argv) {
   Difference exact = compareOutputs(nvfp4.outputs, reference.outputs);
   Difference model = compareOutputs(nvfp4.outputs, asWritten.outputs);
   // A model without rewritten matmuls would match trivially: require some.
-  std::printf("%s: %d nvfp4 ops (quantize, scaled_matmul) in the model\n", path,
+  std::printf("%s: %d nvfp4 ops (quantize, scaled_matmul, attention) in the model\n", path,
               libraryOps);
   std::printf("%s: nvfp4 model vs library reference: %zu of %zu outputs "
               "differ\n",

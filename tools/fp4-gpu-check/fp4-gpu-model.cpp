@@ -21,8 +21,10 @@
 
 #include "ModelIO.h"
 
+#include <chrono>
 #include <cmath>
 #include <cstdio>
+#include <cstdlib>
 #include <string>
 
 using namespace fp4tools;
@@ -66,5 +68,22 @@ int main(int argc, char **argv) {
               "non-finite only on the GPU\n",
               base.c_str(), elements, maxAbs,
               maxRef > 0 ? maxAbs / maxRef : 0.0, frobenius, badNonFinite);
+  // FP4_GPU_MODEL_REPEAT=N: then N more calls, timed (host code, copies
+  // and kernels: the whole @forward), for bench/gpu-attention-sdpa.py.
+  if (const char *repeat = std::getenv("FP4_GPU_MODEL_REPEAT")) {
+    int n = std::atoi(repeat);
+    ModelIO timed = cpu;
+    auto t0 = std::chrono::steady_clock::now();
+    for (int i = 0; i < n; ++i)
+      callForward(timed, [](std::vector<void *> &args) {
+        fp4_call_forward(args.data());
+        return true;
+      });
+    double ms = std::chrono::duration<double, std::milli>(
+                    std::chrono::steady_clock::now() - t0)
+                    .count();
+    std::printf("%s: %.3f ms per call (%d calls)\n", base.c_str(),
+                n > 0 ? ms / n : 0.0, n);
+  }
   return badNonFinite == 0 && frobenius <= 1e-2 ? 0 : 1;
 }

@@ -126,6 +126,9 @@ def NVFP4DecomposeAttentionPass : Pass<"nvfp4-decompose-attention"> {
     "::mlir::linalg::LinalgDialect",
     "::mlir::nvfp4::NVFP4Dialect",
     "::mlir::scf::SCFDialect",
+    "::mlir::tensor::TensorDialect",
+  ];
+}
 
 def NVFP4QuantizeAttentionPass : Pass<"nvfp4-quantize-attention"> {
   let summary = "Rewrite scaled-dot-product attention written in linalg into "
