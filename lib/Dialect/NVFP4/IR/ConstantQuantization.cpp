@@ -11,6 +11,7 @@
 #include "mlir/IR/Builders.h"
 #include "mlir/IR/BuiltinAttributes.h"
 #include "mlir/IR/DialectResourceBlobManager.h"
+#include "mlir/IR/Threading.h"
 #include "llvm/Support/FormatVariadic.h"
 
 #include <cmath>
@@ -163,19 +164,23 @@ static void copyTransposedRows(const ConstantBytes &bytes, uint64_t rows,
     transposeRows<uint32_t>(bytes.data, rows, cols, c0, count, chunk.data());
 }
 
-/// The library's transposed quantize, 128 result rows at a time: each chunk
-/// of the transpose is copied out and quantized as it is, with the whole
-/// tensor's amax as the calibrated amax. Every block sees the same values
-/// and the same tensor scale, so the bytes are those of one whole-tensor
-/// call; the whole-tensor call reads the input with a stride of a full row
-/// and is about three times slower on a 4096 x 14336 weight. Only for
-/// round-to-nearest (stochastic rounding draws by element position) and a
-/// finite, positive amax (else the whole-tensor call handles the zero case).
+/// The library's quantize, 128 result rows at a time, the chunks spread
+/// over MLIR's thread pool (one at a time under --mlir-disable-threading).
+/// Each chunk is quantized as it is (a transposed one copied out first) with
+/// the whole tensor's amax as the calibrated amax: every block sees the same
+/// values and the same tensor scale, so the bytes are those of one
+/// whole-tensor call for any number of threads (test/Dialect/NVFP4/
+/// fold-threads.mlir). A transposed whole-tensor call would also read the
+/// input with a stride of a full row, about three times slower on a 4096 x
+/// 14336 weight. Only for round-to-nearest (stochastic rounding draws by
+/// element position), row blocks, and a finite, positive amax (else the
+/// whole-tensor call handles the zero case).
 static std::optional<fp4::QuantizeResult>
-quantizeTransposedInChunks(const ConstantBytes &bytes, uint64_t rows,
-                           uint64_t cols, fp4::QuantizeOptions options,
-                           uint8_t *data, uint8_t *scales) {
-  if (!options.transpose || options.rounding != fp4::Rounding::Nearest)
+quantizeInChunks(MLIRContext *context, const ConstantBytes &bytes,
+                 uint64_t rows, uint64_t cols, fp4::QuantizeOptions options,
+                 uint8_t *data, uint8_t *scales) {
+  // 16x16 tiles keep the whole-tensor call (their scales are per tile).
+  if (options.rounding != fp4::Rounding::Nearest || options.block2D)
     return std::nullopt;
   bool nvfp4 = options.format == fp4::Format::NVFP4;
   if (nvfp4 && !options.hasCalibratedAmax) {
@@ -185,28 +190,37 @@ quantizeTransposedInChunks(const ConstantBytes &bytes, uint64_t rows,
     options.hasCalibratedAmax = true;
     options.amax = amax;
   }
+  const bool transpose = options.transpose;
   options.transpose = false;
-  uint64_t outRows = cols, outCols = rows;
+  uint64_t outRows = transpose ? cols : rows, outCols = transpose ? rows : cols;
   uint64_t scaleCols = outCols / fp4::blockSize(options.format);
   constexpr uint64_t kChunk = 128;
-  std::vector<char> chunk;
-  fp4::QuantizeResult total;
-  for (uint64_t r0 = 0; r0 < outRows; r0 += kChunk) {
-    uint64_t count = std::min(kChunk, outRows - r0);
-    copyTransposedRows(bytes, rows, cols, r0, count, chunk);
-    uint64_t scaleOffset =
-        fp4::scaleOffset(options.scaleLayout, r0, 0, scaleCols);
-    fp4::QuantizeResult part = fp4::quantize(
-        chunk.data(), bytes.type, count, outCols, options,
-        data + r0 * outCols / 2,
-        fp4::packedValuesBytes(options, count, outCols), scales + scaleOffset,
+  const uint64_t chunks = (outRows + kChunk - 1) / kChunk;
+  const size_t elementBytes = fp4::elementSize(bytes.type);
+  std::vector<fp4::QuantizeResult> parts(chunks);
+  parallelFor(context, 0, chunks, [&](size_t i) {
+    uint64_t r0 = i * kChunk, count = std::min(kChunk, outRows - r0);
+    std::vector<char> chunk;
+    const char *input = bytes.data + r0 * outCols * elementBytes;
+    if (transpose) {
+      copyTransposedRows(bytes, rows, cols, r0, count, chunk);
+      input = chunk.data();
+    }
+    parts[i] = fp4::quantize(
+        input, bytes.type, count, outCols, options, data + r0 * outCols / 2,
+        fp4::packedValuesBytes(options, count, outCols),
+        scales + fp4::scaleOffset(options.scaleLayout, r0, 0, scaleCols),
         fp4::scaleBytes(options, count, outCols));
+  });
+  fp4::QuantizeResult total;
+  uint64_t nanBlocks = 0;
+  for (const fp4::QuantizeResult &part : parts) {
     if (!part.ok)
       return part;
-    uint64_t nanBlocks = total.info.nanBlocks + part.info.nanBlocks;
+    nanBlocks += part.info.nanBlocks;
     total = part;
-    total.info.nanBlocks = nanBlocks;
   }
+  total.info.nanBlocks = nanBlocks;
   total.info.outRows = outRows;
   total.info.outCols = outCols;
   total.info.numBlocks = outRows * scaleCols;
@@ -248,8 +262,9 @@ nvfp4::quantizeConstant(ElementsAttr input, const fp4::QuantizeOptions &options,
   auto [dataType, scalesType] =
       getQuantizedTypes(input.getContext(), outRows, outCols, options);
   ResultBuffer data(dataType, "nvfp4_data"), scales(scalesType, "nvfp4_scales");
-  std::optional<fp4::QuantizeResult> chunked = quantizeTransposedInChunks(
-      *bytes, rows, cols, options, data.data(), scales.data());
+  std::optional<fp4::QuantizeResult> chunked = quantizeInChunks(
+      input.getContext(), *bytes, rows, cols, options, data.data(),
+      scales.data());
   fp4::QuantizeResult result =
       chunked
           ? *chunked
