@@ -111,21 +111,28 @@ std::vector<AttentionCase> attentionCases() {
   };
   {
     // SageAttention3's recipe; one tile shorter than key_tile.
-    AttentionCase c{"sage3", shape(2, 64, 96, 64, 32), ElementType::BF16, "", {}};
+    AttentionCase c{
+        "sage3", shape(2, 64, 96, 64, 32), ElementType::BF16, "", {}};
     cases.push_back(c);
   }
   {
     // Causal with Lq > Lk: the first 32 rows see no key (output 0); full
     // tiles in the scf.for and a remainder tile; rows skipped in a tile.
-    AttentionCase c{"causal-tiles", shape(2, 80, 48, 32, 32), ElementType::BF16,
-                    "causal, key_tile = 32", {}};
+    AttentionCase c{"causal-tiles",
+                    shape(2, 80, 48, 32, 32),
+                    ElementType::BF16,
+                    "causal, key_tile = 32",
+                    {}};
     c.options.causal = true;
     c.options.keyTile = 32;
     cases.push_back(c);
   }
   {
-    AttentionCase c{"causal-lk>lq", shape(1, 48, 128, 32, 64), ElementType::F32,
-                    "causal, key_tile = 64", {}};
+    AttentionCase c{"causal-lk>lq",
+                    shape(1, 48, 128, 32, 64),
+                    ElementType::F32,
+                    "causal, key_tile = 64",
+                    {}};
     c.options.causal = true;
     c.options.keyTile = 64;
     cases.push_back(c);
@@ -133,7 +140,9 @@ std::vector<AttentionCase> attentionCases() {
   {
     // ScaleSearchAttention: searched scales on Q, K, the exact optimum on V
     // and P; f32 inputs.
-    AttentionCase c{"scale-search", shape(2, 64, 128, 64, 64), ElementType::F32,
+    AttentionCase c{"scale-search",
+                    shape(2, 64, 128, 64, 64),
+                    ElementType::F32,
                     "q_rule = #nvfp4.scale_rule<scale_search, radius = 6>, "
                     "k_rule = #nvfp4.scale_rule<scale_search, radius = 6>, "
                     "v_rule = #nvfp4.scale_rule<exact>, "
@@ -145,14 +154,16 @@ std::vector<AttentionCase> attentionCases() {
     cases.push_back(c);
   }
   {
-    AttentionCase c{"four-over-six-direct", shape(1, 32, 64, 32, 32),
-                    ElementType::BF16,
-                    "q_rule = #nvfp4.scale_rule<four_over_six, metric = mse>, "
-                    "k_rule = #nvfp4.scale_rule<four_over_six, metric = mae>, "
-                    "v_rule = #nvfp4.scale_rule<four_over_six, metric = abs_max>, "
-                    "p_rule = #nvfp4.scale_rule<static_4>, "
-                    "p_mode = #nvfp4.p_mode<direct>, softmax_scale = 0.25 : f32",
-                    {}};
+    AttentionCase c{
+        "four-over-six-direct",
+        shape(1, 32, 64, 32, 32),
+        ElementType::BF16,
+        "q_rule = #nvfp4.scale_rule<four_over_six, metric = mse>, "
+        "k_rule = #nvfp4.scale_rule<four_over_six, metric = mae>, "
+        "v_rule = #nvfp4.scale_rule<four_over_six, metric = abs_max>, "
+        "p_rule = #nvfp4.scale_rule<static_4>, "
+        "p_mode = #nvfp4.p_mode<direct>, softmax_scale = 0.25 : f32",
+        {}};
     c.options.q = rule("mse");
     c.options.k = rule("mae");
     c.options.v = rule("abs_max");
@@ -162,7 +173,9 @@ std::vector<AttentionCase> attentionCases() {
     cases.push_back(c);
   }
   {
-    AttentionCase c{"mxfp4", shape(1, 32, 128, 64, 64), ElementType::BF16,
+    AttentionCase c{"mxfp4",
+                    shape(1, 32, 128, 64, 64),
+                    ElementType::BF16,
                     "format = #nvfp4.format<mxfp4>, "
                     "p_rule = #nvfp4.scale_rule<exact>, key_tile = 64",
                     {}};
@@ -174,7 +187,8 @@ std::vector<AttentionCase> attentionCases() {
   {
     // Q smoothing over two blocks (the second partial), the rotation, sink
     // and recent keys, a per-head tensor scale, no K smoothing; f16.
-    AttentionCase c{"smooth-rotate-sink", shape(1, 160, 96, 32, 32),
+    AttentionCase c{"smooth-rotate-sink",
+                    shape(1, 160, 96, 32, 32),
                     ElementType::F16,
                     "q_smoothing, rotate, sink_tokens = 4, recent_tokens = 8, "
                     "qkv_tensor_scale, k_smoothing = false, key_tile = 32",
@@ -189,9 +203,11 @@ std::vector<AttentionCase> attentionCases() {
     cases.push_back(c);
   }
   {
-    AttentionCase c{"causal-sink-smooth", shape(2, 64, 64, 32, 32),
+    AttentionCase c{"causal-sink-smooth",
+                    shape(2, 64, 64, 32, 32),
                     ElementType::BF16,
-                    "causal, q_smoothing, sink_tokens = 16, key_tile = 16", {}};
+                    "causal, q_smoothing, sink_tokens = 16, key_tile = 16",
+                    {}};
     c.options.causal = true;
     c.options.smoothQ = true;
     c.options.sinkTokens = 16;

@@ -40,8 +40,7 @@ static std::string scaleShape(uint64_t rows, uint64_t cols, Format format,
   return shape + "x" + scaleElement(format);
 }
 
-static std::string matrixShape(uint64_t rows, uint64_t cols,
-                               ElementType type) {
+static std::string matrixShape(uint64_t rows, uint64_t cols, ElementType type) {
   return std::to_string(rows) + "x" + std::to_string(cols) + "x" +
          elementName(type);
 }
@@ -198,14 +197,13 @@ std::string attentionKernel(const AttentionShape &shape,
   os << "func.func @attention(%q: memref<" << q << ">, %k: memref<" << k
      << ">, %v: memref<" << v << ">, %out: memref<" << out
      << ">) attributes {llvm.emit_c_interface} {\n";
-  for (auto [name, ty] : {std::pair<const char *, std::string>{"q", q},
-                          {"k", k},
-                          {"v", v}})
+  for (auto [name, ty] :
+       {std::pair<const char *, std::string>{"q", q}, {"k", k}, {"v", v}})
     os << "  %" << name << "t = bufferization.to_tensor %" << name
        << " restrict : memref<" << ty << "> to tensor<" << ty << ">\n";
-  os << "  %r = nvfp4.attention %qt, %kt, %vt {" << attributes
-     << "} : tensor<" << q << ">, tensor<" << k << ">, tensor<" << v
-     << "> -> tensor<" << out << ">\n"
+  os << "  %r = nvfp4.attention %qt, %kt, %vt {" << attributes << "} : tensor<"
+     << q << ">, tensor<" << k << ">, tensor<" << v << "> -> tensor<" << out
+     << ">\n"
      << "  bufferization.materialize_in_destination %r in restrict writable "
         "%out : (tensor<"
      << out << ">, memref<" << out << ">) -> ()\n"

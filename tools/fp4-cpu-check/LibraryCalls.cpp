@@ -59,7 +59,8 @@ struct UnrankedMemRef {
 };
 
 /// The first element of a contiguous buffer.
-template <typename T> T *elements(UnrankedMemRef *memref) {
+template <typename T>
+T *elements(UnrankedMemRef *memref) {
   auto *words = static_cast<int64_t *>(memref->descriptor);
   T *aligned = reinterpret_cast<T *>(words[1]);
   return aligned + words[2];
@@ -138,8 +139,8 @@ extern "C" void _mlir_ciface_fp4_library_attention(int64_t id,
   std::vector<float> kf = widened(elements<char>(k), c.k, heads * s.lk * s.d);
   std::vector<float> vf = widened(elements<char>(v), c.v, heads * s.lk * s.dv);
   float *o = elements<float>(out);
-  std::string error = fp4::attentionReference(qf.data(), kf.data(), vf.data(),
-                                              s, c.options, o);
+  std::string error =
+      fp4::attentionReference(qf.data(), kf.data(), vf.data(), s, c.options, o);
   if (!error.empty()) // The op's verifier accepted it: not expected.
     std::fill(o, o + heads * s.lq * s.dv, NAN);
 }
@@ -253,16 +254,14 @@ static bool rewriteAttention(ModuleOp module, nvfp4::AttentionOp op) {
   shape.d = q.getDimSize(3);
   shape.lk = k.getDimSize(2);
   shape.dv = v.getDimSize(3);
-  attentionCases.push_back({nvfp4::getAttentionOptions(op), shape,
-                            numericsType(q.getElementType()),
-                            numericsType(k.getElementType()),
-                            numericsType(v.getElementType())});
+  attentionCases.push_back(
+      {nvfp4::getAttentionOptions(op), shape, numericsType(q.getElementType()),
+       numericsType(k.getElementType()), numericsType(v.getElementType())});
   ImplicitLocOpBuilder b(op.getLoc(), op);
   Value id = arith::ConstantIntOp::create(b, attentionCases.size() - 1, 64);
   auto resultType = op.getResult().getType();
   Value out = allocBuffer(b, resultType);
-  SmallVector<Value> args = {id,
-                             unranked(b, readBuffer(b, op.getQuery())),
+  SmallVector<Value> args = {id, unranked(b, readBuffer(b, op.getQuery())),
                              unranked(b, readBuffer(b, op.getKey())),
                              unranked(b, readBuffer(b, op.getValue())),
                              unranked(b, out)};

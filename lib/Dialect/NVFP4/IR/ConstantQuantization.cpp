@@ -262,9 +262,9 @@ nvfp4::quantizeConstant(ElementsAttr input, const fp4::QuantizeOptions &options,
   auto [dataType, scalesType] =
       getQuantizedTypes(input.getContext(), outRows, outCols, options);
   ResultBuffer data(dataType, "nvfp4_data"), scales(scalesType, "nvfp4_scales");
-  std::optional<fp4::QuantizeResult> chunked = quantizeInChunks(
-      input.getContext(), *bytes, rows, cols, options, data.data(),
-      scales.data());
+  std::optional<fp4::QuantizeResult> chunked =
+      quantizeInChunks(input.getContext(), *bytes, rows, cols, options,
+                       data.data(), scales.data());
   fp4::QuantizeResult result =
       chunked
           ? *chunked

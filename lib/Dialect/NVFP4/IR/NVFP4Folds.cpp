@@ -6,8 +6,8 @@
 //
 //===----------------------------------------------------------------------===//
 
-#include "fp4/Dialect/NVFP4/IR/NVFP4.h"
 #include "fp4/Dialect/NVFP4/IR/ConstantQuantization.h"
+#include "fp4/Dialect/NVFP4/IR/NVFP4.h"
 
 #include "mlir/IR/BuiltinAttributes.h"
 
@@ -41,6 +41,32 @@ void nvfp4::toNumerics(ScaleRuleAttr rule, fp4::ScaleRule &kind,
     radius = static_cast<int>(*r);
 }
 
+ScaleRuleAttr nvfp4::getScaleRuleAttr(MLIRContext *context, fp4::ScaleRule kind,
+                                      fp4::ErrorMetric metric, int radius) {
+  switch (kind) {
+  case fp4::ScaleRule::Static6:
+    return ScaleRuleAttr::get(context, ScaleRuleKind::static_6, std::nullopt,
+                              std::nullopt);
+  case fp4::ScaleRule::Static4:
+    return ScaleRuleAttr::get(context, ScaleRuleKind::static_4, std::nullopt,
+                              std::nullopt);
+  case fp4::ScaleRule::FourOverSix:
+    return ScaleRuleAttr::get(context, ScaleRuleKind::four_over_six,
+                              metric == fp4::ErrorMetric::MSE ? ErrorMetric::mse
+                              : metric == fp4::ErrorMetric::MAE
+                                  ? ErrorMetric::mae
+                                  : ErrorMetric::abs_max,
+                              std::nullopt);
+  case fp4::ScaleRule::ScaleSearch:
+    return ScaleRuleAttr::get(context, ScaleRuleKind::scale_search,
+                              std::nullopt, static_cast<int64_t>(radius));
+  case fp4::ScaleRule::Exact:
+    return ScaleRuleAttr::get(context, ScaleRuleKind::exact, std::nullopt,
+                              std::nullopt);
+  }
+  return {};
+}
+
 fp4::QuantizeOptions nvfp4::getQuantizeOptions(QuantizeOp op) {
   fp4::QuantizeOptions options;
   options.format = toNumerics(op.getFormat());
@@ -63,9 +89,8 @@ OpFoldResult AmaxOp::fold(FoldAdaptor adaptor) {
   FailureOr<ConstantBytes> bytes = getConstantBytes(input);
   if (failed(bytes))
     return {};
-  return FloatAttr::get(getType(),
-                        fp4::finiteAbsMax(bytes->data, bytes->type,
-                                          input.getNumElements()));
+  return FloatAttr::get(getType(), fp4::finiteAbsMax(bytes->data, bytes->type,
+                                                     input.getNumElements()));
 }
 
 LogicalResult QuantizeOp::fold(FoldAdaptor adaptor,
@@ -111,9 +136,9 @@ OpFoldResult DequantizeOp::fold(FoldAdaptor adaptor) {
                            : ScaleLayout::row_major;
   int64_t rows = resultType.getDimSize(0), cols = resultType.getDimSize(1);
   std::vector<float> out(rows * cols);
-  std::string error =
-      fp4::dequantize(dataBytes, scaleBytes, rows, cols, toNumerics(format), toNumerics(layout),
-                      tensorScale.getValue().convertToFloat(), out.data());
+  std::string error = fp4::dequantize(
+      dataBytes, scaleBytes, rows, cols, toNumerics(format), toNumerics(layout),
+      tensorScale.getValue().convertToFloat(), out.data());
   if (!error.empty())
     return {};
   if (resultType.getElementType().isF32())

@@ -130,6 +130,23 @@ private:
     return bufferization::AllocTensorOp::create(
         b, loc, cast<RankedTensorType>(slice.getType()), ValueRange{}, slice);
   }
+  /// Scales in the tcgen05 layout [R/128, C/B/4, 32, 4, 4], sliced along
+  /// `dim` (0: row tiles, 1: block groups) from offset / `unit`, `count` long.
+  Value tcgen05ScaleSlice(Value scales, unsigned dim, Value offset,
+                          int64_t unit, int64_t count) {
+    auto type = cast<RankedTensorType>(scales.getType());
+    SmallVector<int64_t> shape(type.getShape());
+    shape[dim] = count;
+    SmallVector<OpFoldResult> offsets(5, b.getIndexAttr(0)), sizes,
+        strides(5, b.getIndexAttr(1));
+    offsets[dim] =
+        arith::DivUIOp::create(b, loc, offset, index(unit)).getResult();
+    for (int64_t size : shape)
+      sizes.push_back(b.getIndexAttr(size));
+    return tensor::ExtractSliceOp::create(
+        b, loc, RankedTensorType::get(shape, type.getElementType()), scales,
+        offsets, sizes, strides);
+  }
   Value linalgIndex(OpBuilder &nb, unsigned dimension) {
     return linalg::IndexOp::create(nb, loc, dimension);
   }
@@ -145,8 +162,8 @@ private:
   Value smoothQ(Value &q, Value k);
   Value hadamard(Value x, int64_t rows);
   Value zeroHighPrecisionRows(Value x, int64_t rows, int64_t cols);
-  Quantized quantize(Value x, ScaleRuleAttr rule, bool transpose, bool withTensorScale,
-                     ScaleLayout layout);
+  Quantized quantize(Value x, ScaleRuleAttr rule, bool transpose,
+                     bool withTensorScale, ScaleLayout layout);
   Value dequantize(const Quantized &q, int64_t rows, int64_t cols);
   Value headAttention(Value q, Value k, Value v);
 
@@ -154,10 +171,10 @@ private:
     Value o, m, l;
   };
   struct HeadOperands {
-    Value qh, kh, vhT;      // reference: dequantized (V transposed)
-    Quantized qq, kq, vqT;  // scaled-matmul: quantized
-    Value qb, kb, vbT;      // sink/recent keys: bf16 values
-    Value dS;               // Q smoothing's correction [qBlocks, Lk]
+    Value qh, kh, vhT;     // reference: dequantized (V transposed)
+    Quantized qq, kq, vqT; // scaled-matmul: quantized
+    Value qb, kb, vbT;     // sink/recent keys: bf16 values
+    Value dS;              // Q smoothing's correction [qBlocks, Lk]
   };
   TileState keyTile(const HeadOperands &ops, const TileState &state,
                     Value offset, int64_t n);
@@ -191,9 +208,15 @@ Value AttentionEmitter::emitExp(OpBuilder &nb, Value x) {
   auto sel = [&](Value c, Value t, Value f) {
     return arith::SelectOp::create(nb, loc, c, t, f);
   };
-  auto mul = [&](Value l, Value r) { return arith::MulFOp::create(nb, loc, l, r); };
-  auto add = [&](Value l, Value r) { return arith::AddFOp::create(nb, loc, l, r); };
-  auto sub = [&](Value l, Value r) { return arith::SubFOp::create(nb, loc, l, r); };
+  auto mul = [&](Value l, Value r) {
+    return arith::MulFOp::create(nb, loc, l, r);
+  };
+  auto add = [&](Value l, Value r) {
+    return arith::AddFOp::create(nb, loc, l, r);
+  };
+  auto sub = [&](Value l, Value r) {
+    return arith::SubFOp::create(nb, loc, l, r);
+  };
   Value zero = f32(nb, 0.0f);
   Value isNaN = cmp(arith::CmpFPredicate::UNO, x, x);
   Value big = cmp(arith::CmpFPredicate::OGT, x, f32(nb, 89.0f));
@@ -202,8 +225,8 @@ Value AttentionEmitter::emitExp(OpBuilder &nb, Value x) {
   Value xr = sel(isNaN, zero, sel(big, zero, sel(small, zero, x)));
   const float kLog2e = 0x1.715476p+0f, kLn2Hi = 0.693359375f,
               kLn2Lo = -2.12194440e-4f, kRound = 12582912.0f; // 1.5 * 2^23
-  Value kf = sub(add(mul(xr, f32(nb, kLog2e)), f32(nb, kRound)),
-                 f32(nb, kRound));
+  Value kf =
+      sub(add(mul(xr, f32(nb, kLog2e)), f32(nb, kRound)), f32(nb, kRound));
   Value r = sub(sub(xr, mul(kf, f32(nb, kLn2Hi))), mul(kf, f32(nb, kLn2Lo)));
   const float c[8] = {1.0f / 5040.0f, 1.0f / 720.0f, 1.0f / 120.0f,
                       1.0f / 24.0f,   1.0f / 6.0f,   0.5f,
@@ -224,7 +247,8 @@ Value AttentionEmitter::emitExp(OpBuilder &nb, Value x) {
   Value bits = arith::ShLIOp::create(
       nb, loc, arith::AddIOp::create(nb, loc, k1, i32(nb, 127)), i32(nb, 23));
   Value pow1 = arith::BitcastOp::create(nb, loc, nb.getF32Type(), bits);
-  Value pow2 = sel(low, f32(nb, 0x1p-100f), sel(high, f32(nb, 2.0f), f32(nb, 1.0f)));
+  Value pow2 =
+      sel(low, f32(nb, 0x1p-100f), sel(high, f32(nb, 2.0f), f32(nb, 1.0f)));
   Value result = mul(mul(p, pow1), pow2);
   result = sel(small, zero, result);
   result = sel(big, f32(nb, std::numeric_limits<float>::infinity()), result);
@@ -291,41 +315,39 @@ Value AttentionEmitter::smoothQ(Value &q, Value k) {
     Value rows = tensor::ExtractSliceOp::create(
         b, loc, RankedTensorType::get({n, d}, b.getF32Type()), q, offsets,
         sizes, strides);
-    Value sum = generic({rows}, filled({d}, 0.0f),
-                        {map(2, {dim(0), dim(1)}), map(2, {dim(1)})},
-                        {kRed, kPar}, [&](OpBuilder &nb, ValueRange args) {
-                          return arith::AddFOp::create(nb, loc, args[1],
-                                                       args[0]);
-                        });
-    Value mean = generic({sum}, empty({d}), {map(1, {dim(0)}), map(1, {dim(0)})},
-                         {kPar}, [&](OpBuilder &nb, ValueRange args) {
-                           return arith::DivFOp::create(
-                               nb, loc, args[0],
-                               f32(nb, static_cast<float>(n)));
-                         });
-    Value smoothed = generic(
-        {rows, mean}, empty({n, d}),
-        {b.getMultiDimIdentityMap(2), map(2, {dim(1)}),
-         b.getMultiDimIdentityMap(2)},
-        {kPar, kPar}, [&](OpBuilder &nb, ValueRange args) {
-          return arith::SubFOp::create(nb, loc, args[0], args[1]);
+    Value sum = generic(
+        {rows}, filled({d}, 0.0f), {map(2, {dim(0), dim(1)}), map(2, {dim(1)})},
+        {kRed, kPar}, [&](OpBuilder &nb, ValueRange args) {
+          return arith::AddFOp::create(nb, loc, args[1], args[0]);
         });
+    Value mean =
+        generic({sum}, empty({d}), {map(1, {dim(0)}), map(1, {dim(0)})}, {kPar},
+                [&](OpBuilder &nb, ValueRange args) {
+                  return arith::DivFOp::create(nb, loc, args[0],
+                                               f32(nb, static_cast<float>(n)));
+                });
+    Value smoothed =
+        generic({rows, mean}, empty({n, d}),
+                {b.getMultiDimIdentityMap(2), map(2, {dim(1)}),
+                 b.getMultiDimIdentityMap(2)},
+                {kPar, kPar}, [&](OpBuilder &nb, ValueRange args) {
+                  return arith::SubFOp::create(nb, loc, args[0], args[1]);
+                });
     q = tensor::InsertSliceOp::create(b, loc, smoothed, q, offsets, sizes,
                                       strides);
     // dS[j] = (sum_c mean[c] * K'[j][c]) * scale.
-    Value acc = generic({mean, k}, filled({lk}, 0.0f),
-                        {map(2, {dim(1)}), map(2, {dim(0), dim(1)}),
-                         map(2, {dim(0)})},
-                        {kPar, kRed}, [&](OpBuilder &nb, ValueRange args) {
-                          Value prod =
-                              arith::MulFOp::create(nb, loc, args[0], args[1]);
-                          return arith::AddFOp::create(nb, loc, args[2], prod);
-                        });
-    Value row = generic({acc}, empty({lk}), {map(1, {dim(0)}), map(1, {dim(0)})},
-                        {kPar}, [&](OpBuilder &nb, ValueRange args) {
-                          return arith::MulFOp::create(nb, loc, args[0],
-                                                       f32(nb, scale));
-                        });
+    Value acc =
+        generic({mean, k}, filled({lk}, 0.0f),
+                {map(2, {dim(1)}), map(2, {dim(0), dim(1)}), map(2, {dim(0)})},
+                {kPar, kRed}, [&](OpBuilder &nb, ValueRange args) {
+                  Value prod = arith::MulFOp::create(nb, loc, args[0], args[1]);
+                  return arith::AddFOp::create(nb, loc, args[2], prod);
+                });
+    Value row = generic(
+        {acc}, empty({lk}), {map(1, {dim(0)}), map(1, {dim(0)})}, {kPar},
+        [&](OpBuilder &nb, ValueRange args) {
+          return arith::MulFOp::create(nb, loc, args[0], f32(nb, scale));
+        });
     dS = tensor::InsertSliceOp::create(
         b, loc, row, dS,
         SmallVector<OpFoldResult>{b.getIndexAttr(blk), b.getIndexAttr(0)},
@@ -348,11 +370,11 @@ Value AttentionEmitter::hadamard(Value x, int64_t rows) {
   auto signType = RankedTensorType::get({16, 16}, b.getF32Type());
   Value h = arith::ConstantOp::create(
       b, loc, DenseElementsAttr::get(signType, ArrayRef<float>(signs)));
-  Value init = linalg::FillOp::create(
-                   b, loc, ValueRange{f32(0.0f)},
-                   ValueRange{tensor::EmptyOp::create(b, loc, type3.getShape(),
-                                                      b.getF32Type())})
-                   .getResult(0);
+  Value init =
+      linalg::FillOp::create(b, loc, ValueRange{f32(0.0f)},
+                             ValueRange{tensor::EmptyOp::create(
+                                 b, loc, type3.getShape(), b.getF32Type())})
+          .getResult(0);
   // (row, group, r, c): y[row][group][r] +-= x[row][group][c].
   Value sum = generic(
       {h, x3}, init,
@@ -365,13 +387,12 @@ Value AttentionEmitter::hadamard(Value x, int64_t rows) {
             nb, loc, positive, arith::AddFOp::create(nb, loc, args[2], args[1]),
             arith::SubFOp::create(nb, loc, args[2], args[1]));
       });
-  Value scaled = generic({sum}, tensor::EmptyOp::create(b, loc, type3.getShape(),
-                                                        b.getF32Type()),
-                         {b.getMultiDimIdentityMap(3), b.getMultiDimIdentityMap(3)},
-                         {kPar, kPar, kPar}, [&](OpBuilder &nb, ValueRange args) {
-                           return arith::MulFOp::create(nb, loc, args[0],
-                                                        f32(nb, 0.25f));
-                         });
+  Value scaled = generic(
+      {sum}, tensor::EmptyOp::create(b, loc, type3.getShape(), b.getF32Type()),
+      {b.getMultiDimIdentityMap(3), b.getMultiDimIdentityMap(3)},
+      {kPar, kPar, kPar}, [&](OpBuilder &nb, ValueRange args) {
+        return arith::MulFOp::create(nb, loc, args[0], f32(nb, 0.25f));
+      });
   return tensor::CollapseShapeOp::create(
       b, loc, RankedTensorType::get({rows, d}, b.getF32Type()), scaled,
       SmallVector<ReassociationIndices>{{0}, {1, 2}});
@@ -381,9 +402,9 @@ Value AttentionEmitter::hadamard(Value x, int64_t rows) {
 Value AttentionEmitter::zeroHighPrecisionRows(Value x, int64_t rows,
                                               int64_t cols) {
   return elementwise2d({x}, {rows, cols}, [&](OpBuilder &nb, ValueRange args) {
-    return arith::SelectOp::create(
-        nb, loc, isHighPrecisionKey(nb, linalgIndex(nb, 0)), f32(nb, 0.0f),
-        args[0]);
+    return arith::SelectOp::create(nb, loc,
+                                   isHighPrecisionKey(nb, linalgIndex(nb, 0)),
+                                   f32(nb, 0.0f), args[0]);
   });
 }
 
@@ -404,7 +425,8 @@ Quantized AttentionEmitter::quantize(Value x, ScaleRuleAttr rule,
   auto [dataType, scalesType] = getQuantizedTypes(ctx, rows, cols, options);
   SmallVector<Value> operands = {x};
   if (!withTensorScale && o.format == fp4::Format::NVFP4)
-    operands.push_back(f32(fp4::tensorScaleForRule(options.rule, 1.0f).divisor));
+    operands.push_back(
+        f32(fp4::tensorScaleForRule(options.rule, 1.0f).divisor));
   auto q = QuantizeOp::create(b, loc,
                               TypeRange{dataType, scalesType, b.getF32Type()},
                               operands, ArrayRef<NamedAttribute>{});
@@ -449,30 +471,24 @@ Value AttentionEmitter::scores(const HeadOperands &ops, Value offset,
   SmallVector<OpFoldResult> one = {b.getIndexAttr(1), b.getIndexAttr(1)};
   auto rowSlice = [&](Value x, int64_t cols) -> Value {
     return tensor::ExtractSliceOp::create(
-        b, loc, RankedTensorType::get({n, cols}, cast<RankedTensorType>(x.getType()).getElementType()), x,
-        SmallVector<OpFoldResult>{off, b.getIndexAttr(0)},
-        SmallVector<OpFoldResult>{b.getIndexAttr(n), b.getIndexAttr(cols)}, one);
+        b, loc,
+        RankedTensorType::get(
+            {n, cols}, cast<RankedTensorType>(x.getType()).getElementType()),
+        x, SmallVector<OpFoldResult>{off, b.getIndexAttr(0)},
+        SmallVector<OpFoldResult>{b.getIndexAttr(n), b.getIndexAttr(cols)},
+        one);
   };
   AffineMap qMap = map(3, {dim(0), dim(2)}), kMap = map(3, {dim(1), dim(2)});
   Value s;
   if (!settings.qkScaled) {
-    s = contract(ops.qh, qMap, rowSlice(ops.kh, d), kMap, filled({lq, n}, 0.0f));
+    s = contract(ops.qh, qMap, rowSlice(ops.kh, d), kMap,
+                 filled({lq, n}, 0.0f));
   } else {
     int64_t blockSize = getBlockSize(op.getFormat());
     Value kScales;
     if (settings.layout == ScaleLayout::tcgen05) {
       // [Lk/128, D/B/4, 32, 4, 4]: whole 128-key tiles.
-      auto st = cast<RankedTensorType>(ops.kq.scales.getType());
-      SmallVector<int64_t> shape(st.getShape());
-      shape[0] = n / 128;
-      Value tileIndex = arith::DivUIOp::create(b, loc, offset, index(128));
-      SmallVector<OpFoldResult> offs(5, b.getIndexAttr(0)), sizes, strides(5, b.getIndexAttr(1));
-      offs[0] = foldResult(tileIndex);
-      for (int64_t x : shape)
-        sizes.push_back(b.getIndexAttr(x));
-      kScales = tensor::ExtractSliceOp::create(
-          b, loc, RankedTensorType::get(shape, st.getElementType()), ops.kq.scales, offs,
-          sizes, strides);
+      kScales = tcgen05ScaleSlice(ops.kq.scales, 0, offset, 128, n / 128);
     } else {
       kScales = rowSlice(ops.kq.scales, d / blockSize);
     }
@@ -480,14 +496,13 @@ Value AttentionEmitter::scores(const HeadOperands &ops, Value offset,
                                RankedTensorType::get({lq, n}, b.getF32Type()),
                                ops.qq.data, ops.qq.scales, ops.qq.tensorScale,
                                contiguous(rowSlice(ops.kq.data, d / 2)),
-                               contiguous(kScales),
-                               ops.kq.tensorScale);
+                               contiguous(kScales), ops.kq.tensorScale);
   }
   if (!highPrecision)
     return s;
   // Sink and recent keys: bf16(Q') . bf16(K') instead.
-  Value sb = contract(ops.qb, qMap, rowSlice(ops.kb, d), kMap,
-                      filled({lq, n}, 0.0f));
+  Value sb =
+      contract(ops.qb, qMap, rowSlice(ops.kb, d), kMap, filled({lq, n}, 0.0f));
   return elementwise2d({s, sb}, {lq, n}, [&](OpBuilder &nb, ValueRange args) {
     Value key = arith::AddIOp::create(nb, loc, linalgIndex(nb, 1), offset);
     return arith::SelectOp::create(nb, loc, isHighPrecisionKey(nb, key),
@@ -496,9 +511,9 @@ Value AttentionEmitter::scores(const HeadOperands &ops, Value offset,
 }
 
 /// One key tile [offset, offset + n) of step 5.
-AttentionEmitter::TileState
-AttentionEmitter::keyTile(const HeadOperands &ops, const TileState &state,
-                          Value offset, int64_t n) {
+AttentionEmitter::TileState AttentionEmitter::keyTile(const HeadOperands &ops,
+                                                      const TileState &state,
+                                                      Value offset, int64_t n) {
   const float negInf = -std::numeric_limits<float>::infinity();
   Value s = scores(ops, offset, n);
   // Scale, Q smoothing's correction, the causal mask.
@@ -510,43 +525,45 @@ AttentionEmitter::keyTile(const HeadOperands &ops, const TileState &state,
       Value blk = arith::DivUIOp::create(
           nb, loc, i,
           arith::ConstantIndexOp::create(nb, loc, fp4::kQSmoothBlock));
-      Value corr = tensor::ExtractOp::create(nb, loc, ops.dS, ValueRange{blk, key});
+      Value corr =
+          tensor::ExtractOp::create(nb, loc, ops.dS, ValueRange{blk, key});
       v = arith::AddFOp::create(nb, loc, v, corr);
     }
     if (o.causal) {
       Value limit = arith::AddIOp::create(
           nb, loc, i, arith::ConstantIndexOp::create(nb, loc, lk - lq));
-      Value visible = arith::CmpIOp::create(nb, loc, arith::CmpIPredicate::sle,
-                                            key, limit);
+      Value visible =
+          arith::CmpIOp::create(nb, loc, arith::CmpIPredicate::sle, key, limit);
       v = arith::SelectOp::create(nb, loc, visible, v, f32(nb, negInf));
     }
     return v;
   });
   // mNew = max(m, max_j S[j]) as std::max: (a < b) ? b : a.
   AffineMap row1 = map(1, {dim(0)});
-  Value mNew = generic(
-      {sc}, state.m, {b.getMultiDimIdentityMap(2), map(2, {dim(0)})},
-      {kPar, kRed}, [&](OpBuilder &nb, ValueRange args) {
-        Value less = arith::CmpFOp::create(nb, loc, arith::CmpFPredicate::OLT,
-                                           args[1], args[0]);
-        return arith::SelectOp::create(nb, loc, less, args[0], args[1]);
-      });
+  Value mNew =
+      generic({sc}, state.m, {b.getMultiDimIdentityMap(2), map(2, {dim(0)})},
+              {kPar, kRed}, [&](OpBuilder &nb, ValueRange args) {
+                Value less = arith::CmpFOp::create(
+                    nb, loc, arith::CmpFPredicate::OLT, args[1], args[0]);
+                return arith::SelectOp::create(nb, loc, less, args[0], args[1]);
+              });
   auto skipped = [&](OpBuilder &nb, Value mn) {
     return arith::CmpFOp::create(nb, loc, arith::CmpFPredicate::OEQ, mn,
                                  f32(nb, negInf));
   };
   // alpha = exp(m - mNew), 1 for a row that saw no key yet.
-  Value alpha = generic({state.m, mNew}, empty({lq}), {row1, row1, row1},
-                        {kPar}, [&](OpBuilder &nb, ValueRange args) {
-                          Value e = emitExp(
-                              nb, arith::SubFOp::create(nb, loc, args[0], args[1]));
-                          return arith::SelectOp::create(
-                              nb, loc, skipped(nb, args[1]), f32(nb, 1.0f), e);
-                        });
+  Value alpha = generic(
+      {state.m, mNew}, empty({lq}), {row1, row1, row1}, {kPar},
+      [&](OpBuilder &nb, ValueRange args) {
+        Value e = emitExp(nb, arith::SubFOp::create(nb, loc, args[0], args[1]));
+        return arith::SelectOp::create(nb, loc, skipped(nb, args[1]),
+                                       f32(nb, 1.0f), e);
+      });
   // p = exp(S - mNew) (* 2688 for two-level P), 0 in a skipped row.
   Value p = generic(
       {sc, mNew}, empty({lq, n}),
-      {b.getMultiDimIdentityMap(2), map(2, {dim(0)}), b.getMultiDimIdentityMap(2)},
+      {b.getMultiDimIdentityMap(2), map(2, {dim(0)}),
+       b.getMultiDimIdentityMap(2)},
       {kPar, kPar}, [&](OpBuilder &nb, ValueRange args) {
         Value e = emitExp(nb, arith::SubFOp::create(nb, loc, args[0], args[1]));
         if (o.pMode == fp4::PMode::TwoLevel)
@@ -554,23 +571,24 @@ AttentionEmitter::keyTile(const HeadOperands &ops, const TileState &state,
         return arith::SelectOp::create(nb, loc, skipped(nb, args[1]),
                                        f32(nb, 0.0f), e);
       });
-  Value rowSum = generic({p}, filled({lq}, 0.0f),
-                         {b.getMultiDimIdentityMap(2), map(2, {dim(0)})},
-                         {kPar, kRed}, [&](OpBuilder &nb, ValueRange args) {
-                           return arith::AddFOp::create(nb, loc, args[1], args[0]);
-                         });
-  Value l = generic({state.l, alpha, rowSum, mNew}, empty({lq}),
-                    {row1, row1, row1, row1, row1}, {kPar},
-                    [&](OpBuilder &nb, ValueRange args) {
-                      Value scaled = arith::MulFOp::create(nb, loc, args[0], args[1]);
-                      Value sum = arith::AddFOp::create(nb, loc, scaled, args[2]);
-                      return arith::SelectOp::create(nb, loc, skipped(nb, args[3]),
-                                                     args[0], sum);
-                    });
+  Value rowSum = generic(
+      {p}, filled({lq}, 0.0f), {b.getMultiDimIdentityMap(2), map(2, {dim(0)})},
+      {kPar, kRed}, [&](OpBuilder &nb, ValueRange args) {
+        return arith::AddFOp::create(nb, loc, args[1], args[0]);
+      });
+  Value l =
+      generic({state.l, alpha, rowSum, mNew}, empty({lq}),
+              {row1, row1, row1, row1, row1}, {kPar},
+              [&](OpBuilder &nb, ValueRange args) {
+                Value scaled = arith::MulFOp::create(nb, loc, args[0], args[1]);
+                Value sum = arith::AddFOp::create(nb, loc, scaled, args[2]);
+                return arith::SelectOp::create(nb, loc, skipped(nb, args[3]),
+                                               args[0], sum);
+              });
   Value m = generic({state.m, mNew}, empty({lq}), {row1, row1, row1}, {kPar},
                     [&](OpBuilder &nb, ValueRange args) {
-                      return arith::SelectOp::create(nb, loc, skipped(nb, args[1]),
-                                                     args[0], args[1]);
+                      return arith::SelectOp::create(
+                          nb, loc, skipped(nb, args[1]), args[0], args[1]);
                     });
 
   // P: quantized in blocks of keys, no tensor scale; sink/recent keys are 0
@@ -585,24 +603,29 @@ AttentionEmitter::keyTile(const HeadOperands &ops, const TileState &state,
   ScaleLayout pLayout =
       settings.pvScaled ? settings.layout : ScaleLayout::row_major;
   Quantized pQuant = quantize(pq, op.getPRuleAttr(), false, false, pLayout);
-  Value oScaled = generic({state.o, alpha}, empty({lq, dv}),
-                          {b.getMultiDimIdentityMap(2), map(2, {dim(0)}),
-                           b.getMultiDimIdentityMap(2)},
-                          {kPar, kPar}, [&](OpBuilder &nb, ValueRange args) {
-                            return arith::MulFOp::create(nb, loc, args[0], args[1]);
-                          });
+  Value oScaled =
+      generic({state.o, alpha}, empty({lq, dv}),
+              {b.getMultiDimIdentityMap(2), map(2, {dim(0)}),
+               b.getMultiDimIdentityMap(2)},
+              {kPar, kPar}, [&](OpBuilder &nb, ValueRange args) {
+                return arith::MulFOp::create(nb, loc, args[0], args[1]);
+              });
   OpFoldResult off = foldResult(offset);
   SmallVector<OpFoldResult> one = {b.getIndexAttr(1), b.getIndexAttr(1)};
-  auto colSlice = [&](Value x, int64_t cols, int64_t colOffsetDivisor) -> Value {
+  auto colSlice = [&](Value x, int64_t cols,
+                      int64_t colOffsetDivisor) -> Value {
     auto type = cast<RankedTensorType>(x.getType());
     OpFoldResult colOff = off;
     if (colOffsetDivisor != 1)
       colOff = foldResult(
           arith::DivUIOp::create(b, loc, offset, index(colOffsetDivisor)));
     return tensor::ExtractSliceOp::create(
-        b, loc, RankedTensorType::get({type.getDimSize(0), cols}, type.getElementType()), x,
-        SmallVector<OpFoldResult>{b.getIndexAttr(0), colOff},
-        SmallVector<OpFoldResult>{b.getIndexAttr(type.getDimSize(0)), b.getIndexAttr(cols)},
+        b, loc,
+        RankedTensorType::get({type.getDimSize(0), cols},
+                              type.getElementType()),
+        x, SmallVector<OpFoldResult>{b.getIndexAttr(0), colOff},
+        SmallVector<OpFoldResult>{b.getIndexAttr(type.getDimSize(0)),
+                                  b.getIndexAttr(cols)},
         one);
   };
   AffineMap pMap = map(3, {dim(0), dim(2)}), vMap = map(3, {dim(1), dim(2)});
@@ -621,16 +644,9 @@ AttentionEmitter::keyTile(const HeadOperands &ops, const TileState &state,
     int64_t blockSize = getBlockSize(op.getFormat());
     Value vScales;
     if (settings.layout == ScaleLayout::tcgen05) {
-      auto st = cast<RankedTensorType>(ops.vqT.scales.getType());
-      SmallVector<int64_t> shape(st.getShape());
-      shape[1] = n / blockSize / 4;
-      SmallVector<OpFoldResult> offs(5, b.getIndexAttr(0)), sizes, strides(5, b.getIndexAttr(1));
-      offs[1] = foldResult(arith::DivUIOp::create(b, loc, offset, index(blockSize * 4)));
-      for (int64_t x : shape)
-        sizes.push_back(b.getIndexAttr(x));
-      vScales = tensor::ExtractSliceOp::create(
-          b, loc, RankedTensorType::get(shape, st.getElementType()), ops.vqT.scales, offs,
-          sizes, strides);
+      // [Dv/128, Lk/B/4, 32, 4, 4]: the tile's groups of 4 blocks.
+      vScales = tcgen05ScaleSlice(ops.vqT.scales, 1, offset, 4 * blockSize,
+                                  n / blockSize / 4);
     } else {
       vScales = colSlice(ops.vqT.scales, n / blockSize, blockSize);
     }
@@ -640,16 +656,20 @@ AttentionEmitter::keyTile(const HeadOperands &ops, const TileState &state,
         contiguous(colSlice(ops.vqT.data, n / 2, 2)), contiguous(vScales),
         ops.vqT.tensorScale);
     if (highPrecision) {
-      Value pb = elementwise2d({p}, {lq, n}, [&](OpBuilder &nb, ValueRange args) {
-        Value key = arith::AddIOp::create(nb, loc, linalgIndex(nb, 1), offset);
-        return arith::SelectOp::create(nb, loc, isHighPrecisionKey(nb, key),
-                                       bf16Round(nb, args[0]), f32(nb, 0.0f));
-      });
+      Value pb =
+          elementwise2d({p}, {lq, n}, [&](OpBuilder &nb, ValueRange args) {
+            Value key =
+                arith::AddIOp::create(nb, loc, linalgIndex(nb, 1), offset);
+            return arith::SelectOp::create(nb, loc, isHighPrecisionKey(nb, key),
+                                           bf16Round(nb, args[0]),
+                                           f32(nb, 0.0f));
+          });
       t = contract(pb, pMap, colSlice(ops.vbT, n, 1), vMap, t);
     }
-    out = elementwise2d({oScaled, t}, {lq, dv}, [&](OpBuilder &nb, ValueRange args) {
-      return arith::AddFOp::create(nb, loc, args[0], args[1]);
-    });
+    out = elementwise2d(
+        {oScaled, t}, {lq, dv}, [&](OpBuilder &nb, ValueRange args) {
+          return arith::AddFOp::create(nb, loc, args[0], args[1]);
+        });
   }
   return {out, m, l};
 }
@@ -682,7 +702,9 @@ Value AttentionEmitter::headAttention(Value q, Value k, Value v) {
   if (!settings.pvScaled)
     ops.vhT = dequantize(ops.vqT, dv, lk);
   if (highPrecision) {
-    auto round = [&](OpBuilder &nb, ValueRange args) { return bf16Round(nb, args[0]); };
+    auto round = [&](OpBuilder &nb, ValueRange args) {
+      return bf16Round(nb, args[0]);
+    };
     ops.qb = elementwise2d({q}, {lq, d}, round);
     ops.kb = elementwise2d({k}, {lk, d}, round);
     // bf16(v) transposed: the sink/recent rows of the product's V.
@@ -690,12 +712,12 @@ Value AttentionEmitter::headAttention(Value q, Value k, Value v) {
                       {map(2, {dim(1), dim(0)}), b.getMultiDimIdentityMap(2)},
                       {kPar, kPar}, round);
     if (!settings.pvScaled)
-      ops.vhT = elementwise2d({ops.vhT, ops.vbT}, {dv, lk},
-                              [&](OpBuilder &nb, ValueRange args) {
-                                return arith::SelectOp::create(
-                                    nb, loc, isHighPrecisionKey(nb, linalgIndex(nb, 1)),
-                                    args[1], args[0]);
-                              });
+      ops.vhT = elementwise2d(
+          {ops.vhT, ops.vbT}, {dv, lk}, [&](OpBuilder &nb, ValueRange args) {
+            return arith::SelectOp::create(
+                nb, loc, isHighPrecisionKey(nb, linalgIndex(nb, 1)), args[1],
+                args[0]);
+          });
   }
 
   TileState state{filled({lq, dv}, 0.0f),
@@ -714,7 +736,8 @@ Value AttentionEmitter::headAttention(Value q, Value k, Value v) {
         [&](OpBuilder &nb, Location, Value offset, ValueRange iter) {
           OpBuilder::InsertionGuard guard(b);
           b.setInsertionPoint(nb.getInsertionBlock(), nb.getInsertionPoint());
-          TileState next = keyTile(ops, {iter[0], iter[1], iter[2]}, offset, tile);
+          TileState next =
+              keyTile(ops, {iter[0], iter[1], iter[2]}, offset, tile);
           // Written into the iteration's own tensors: one-shot
           // bufferization wants each yielded value equivalent to its
           // iter_arg (an identity copy would be canonicalized away).
@@ -747,14 +770,15 @@ Value AttentionEmitter::headAttention(Value q, Value k, Value v) {
 
 Value AttentionEmitter::emit() {
   auto resultType = cast<RankedTensorType>(op.getResult().getType());
-  Value result = tensor::EmptyOp::create(b, loc, resultType.getShape(),
-                                         b.getF32Type());
+  Value result =
+      tensor::EmptyOp::create(b, loc, resultType.getShape(), b.getF32Type());
   auto headSlice = [&](OpBuilder &nb, Value x, Value bi, Value hi) -> Value {
     auto type = cast<RankedTensorType>(x.getType());
     int64_t rows = type.getDimSize(2), cols = type.getDimSize(3);
     return tensor::ExtractSliceOp::create(
         nb, loc, RankedTensorType::get({rows, cols}, type.getElementType()), x,
-        SmallVector<OpFoldResult>{bi, hi, nb.getIndexAttr(0), nb.getIndexAttr(0)},
+        SmallVector<OpFoldResult>{bi, hi, nb.getIndexAttr(0),
+                                  nb.getIndexAttr(0)},
         SmallVector<OpFoldResult>{nb.getIndexAttr(1), nb.getIndexAttr(1),
                                   nb.getIndexAttr(rows), nb.getIndexAttr(cols)},
         SmallVector<OpFoldResult>(4, nb.getIndexAttr(1)));
@@ -768,16 +792,19 @@ Value AttentionEmitter::emit() {
             arith::ConstantIndexOp::create(bb, loc, 1), ValueRange{outer[0]},
             [&](OpBuilder &hb, Location, Value hi, ValueRange inner) {
               OpBuilder::InsertionGuard guard(b);
-              b.setInsertionPoint(hb.getInsertionBlock(), hb.getInsertionPoint());
+              b.setInsertionPoint(hb.getInsertionBlock(),
+                                  hb.getInsertionPoint());
               Value q = toF32(headSlice(b, op.getQuery(), bi, hi), {lq, d});
               Value k = toF32(headSlice(b, op.getKey(), bi, hi), {lk, d});
               Value v = toF32(headSlice(b, op.getValue(), bi, hi), {lk, dv});
               Value out = headAttention(q, k, v);
               Value updated = tensor::InsertSliceOp::create(
                   b, loc, out, inner[0],
-                  SmallVector<OpFoldResult>{bi, hi, b.getIndexAttr(0), b.getIndexAttr(0)},
-                  SmallVector<OpFoldResult>{b.getIndexAttr(1), b.getIndexAttr(1),
-                                            b.getIndexAttr(lq), b.getIndexAttr(dv)},
+                  SmallVector<OpFoldResult>{bi, hi, b.getIndexAttr(0),
+                                            b.getIndexAttr(0)},
+                  SmallVector<OpFoldResult>{
+                      b.getIndexAttr(1), b.getIndexAttr(1), b.getIndexAttr(lq),
+                      b.getIndexAttr(dv)},
                   SmallVector<OpFoldResult>(4, b.getIndexAttr(1)));
               scf::YieldOp::create(b, loc, updated);
             });

@@ -1243,7 +1243,11 @@ static void rewrite(const Contraction &context, const Logits &logits,
 
   // [B, H] from Q's own leading dims (seen through leading collapses).
   Value qSource = throughLeadingCollapses(qIn);
-  auto [batch, heads] = batchHeads(cast<RankedTensorType>(qSource.getType()));
+  // Not a structured binding: clang 14 (the sanitized build) cannot capture
+  // one in the lambda below.
+  int64_t batch, heads;
+  std::tie(batch, heads) =
+      batchHeads(cast<RankedTensorType>(qSource.getType()));
   if (batch * heads != product(context.batch)) {
     qSource = qIn;
     std::tie(batch, heads) = batchHeads(cast<RankedTensorType>(qIn.getType()));
@@ -1373,29 +1377,9 @@ static void eraseDead(ArrayRef<Operation *> roots) {
 
 static ScaleRuleAttr ruleAttr(MLIRContext *context,
                               const fp4::OperandRule &rule) {
-  switch (rule.rule) {
-  case fp4::ScaleRule::Static6:
+  if (rule.rule == fp4::ScaleRule::Static6)
     return {}; // The op's default.
-  case fp4::ScaleRule::Static4:
-    return ScaleRuleAttr::get(context, ScaleRuleKind::static_4, std::nullopt,
-                              std::nullopt);
-  case fp4::ScaleRule::FourOverSix: {
-    ErrorMetric metric = rule.metric == fp4::ErrorMetric::MSE ? ErrorMetric::mse
-                         : rule.metric == fp4::ErrorMetric::MAE
-                             ? ErrorMetric::mae
-                             : ErrorMetric::abs_max;
-    return ScaleRuleAttr::get(context, ScaleRuleKind::four_over_six, metric,
-                              std::nullopt);
-  }
-  case fp4::ScaleRule::ScaleSearch:
-    return ScaleRuleAttr::get(context, ScaleRuleKind::scale_search,
-                              std::nullopt,
-                              static_cast<int64_t>(rule.searchRadius));
-  case fp4::ScaleRule::Exact:
-    return ScaleRuleAttr::get(context, ScaleRuleKind::exact, std::nullopt,
-                              std::nullopt);
-  }
-  return {};
+  return getScaleRuleAttr(context, rule.rule, rule.metric, rule.searchRadius);
 }
 
 namespace {

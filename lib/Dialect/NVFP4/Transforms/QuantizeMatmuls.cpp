@@ -191,30 +191,8 @@ static bool hasListedName(Operation *op, ArrayRef<std::string> names) {
 
 static ScaleRuleAttr ruleAttr(MLIRContext *context,
                               const fp4::QuantizeOptions &options) {
-  switch (options.rule) {
-  case fp4::ScaleRule::Static6:
-    return ScaleRuleAttr::get(context, ScaleRuleKind::static_6, std::nullopt,
-                              std::nullopt);
-  case fp4::ScaleRule::Static4:
-    return ScaleRuleAttr::get(context, ScaleRuleKind::static_4, std::nullopt,
-                              std::nullopt);
-  case fp4::ScaleRule::FourOverSix: {
-    ErrorMetric metric =
-        options.metric == fp4::ErrorMetric::MSE   ? ErrorMetric::mse
-        : options.metric == fp4::ErrorMetric::MAE ? ErrorMetric::mae
-                                                  : ErrorMetric::abs_max;
-    return ScaleRuleAttr::get(context, ScaleRuleKind::four_over_six, metric,
-                              std::nullopt);
-  }
-  case fp4::ScaleRule::ScaleSearch:
-    return ScaleRuleAttr::get(context, ScaleRuleKind::scale_search,
-                              std::nullopt,
-                              static_cast<int64_t>(options.searchRadius));
-  case fp4::ScaleRule::Exact:
-    return ScaleRuleAttr::get(context, ScaleRuleKind::exact, std::nullopt,
-                              std::nullopt);
-  }
-  llvm_unreachable("unknown scale rule");
+  return getScaleRuleAttr(context, options.rule, options.metric,
+                          options.searchRadius);
 }
 
 /// A matmul operand traced back through the ops that frontends put between

@@ -50,6 +50,10 @@ fp4::QuantizeOptions getQuantizeOptions(QuantizeOp op);
 void toNumerics(ScaleRuleAttr rule, fp4::ScaleRule &kind,
                 fp4::ErrorMetric &metric, int &radius);
 
+/// The #nvfp4.scale_rule of a library rule (the inverse of toNumerics).
+ScaleRuleAttr getScaleRuleAttr(MLIRContext *context, fp4::ScaleRule kind,
+                               fp4::ErrorMetric metric, int radius);
+
 /// The numerics-library options of `op` (attentionReference).
 fp4::AttentionOptions getAttentionOptions(AttentionOp op);
 
