@@ -91,5 +91,13 @@ for model in mlp decoder-layer; do
   compile_object "$out/models/torch-$model.mlir" "$out/models/torch-$model.o"
   rm "$out/models/torch-$model.mlir"
 done
+# The imported decoder layer with NVFP4 attention (nvfp4-quantize-attention).
+cp "$torch_models/decoder-layer.mlir" "$out/models/torch-decoder-attention.mlir"
+fp4-model-check "$out/models/torch-decoder-attention.mlir" --bound 0.5 \
+  --io "$torch_models/decoder-layer.io.json" --attention "" \
+  --gpu-bundle "$out/models" > /dev/null
+compile_object "$out/models/torch-decoder-attention.mlir" \
+  "$out/models/torch-decoder-attention.o"
+rm "$out/models/torch-decoder-attention.mlir"
 fp4_phase_end
 du -sh "$out"
