@@ -5,7 +5,8 @@ peak memory per rule, with all threads and with one.
 The seven projections of a layer (q 4096x4096, k and v 4096x1024, o
 4096x4096, gate and up 4096x14336, down 14336x4096: 218M bf16 parameters,
 N(0, 1/64) from numpy) as dense_resource constants of one bytecode module,
-each multiplied by a 16-token activation. fp4-opt runs in a fresh child per
+each multiplied by a 128-token activation (M = 128: the default
+tcgen05 scale layout takes it). fp4-opt runs in a fresh child per
 row (bytecode in and out):
 
   parse+print        fp4-opt alone (reading and writing the 436 MB of
@@ -31,7 +32,7 @@ import numpy as np
 
 from fp4_opt_runs import run_once
 
-HIDDEN, KV, FFN, TOKENS = 4096, 1024, 14336, 16
+HIDDEN, KV, FFN, TOKENS = 4096, 1024, 14336, 128
 # (name, K, N) of y = x W with W stored K x N.
 PROJECTIONS = [("q", HIDDEN, HIDDEN), ("k", HIDDEN, KV), ("v", HIDDEN, KV),
                ("o", HIDDEN, HIDDEN), ("gate", HIDDEN, FFN), ("up", HIDDEN, FFN),
@@ -83,6 +84,13 @@ def main():
               f"({in_mib:.0f} MiB in, {out_mib:.0f} MiB out); {threads} hardware threads")
         print(f"{'run':<26} {'wall s':>8} {'quantize s':>11} {'speedup':>8} "
               f"{'peak RSS MiB':>13} {'RSS / (in+out)':>15}")
+        # Every projection must fold (a declined matmul would time nothing).
+        check = subprocess.run([args.fp4_opt, source, "--nvfp4-quantize-matmuls=report",
+                                "-o", os.devnull], capture_output=True, text=True)
+        folded = check.stderr.count("constant weight quantized at compile time")
+        if folded != len(PROJECTIONS):
+            raise SystemExit(f"only {folded} of {len(PROJECTIONS)} weights folded:\n"
+                             + check.stderr[-2000:])
         base, base_rss = run_once(args.fp4_opt, source, ["--emit-bytecode"])
         print(f"{'parse+print':<26} {base:8.2f} {'':>11} {'':>8} {base_rss:13.0f} "
               f"{base_rss / (in_mib + out_mib):15.2f}")
