@@ -122,30 +122,53 @@ static void addHostToLLVM(OpPassManager &pm, bool gpuLaunches) {
   pm.addPass(createCanonicalizerPass());
 }
 
-void fp4::buildNVFP4LowerToCPUPipeline(OpPassManager &pm) {
+/// nvfp4-decompose-attention's `products` for `attention`.
+static const char *attentionProducts(fp4::AttentionLowering attention,
+                                     fp4::AttentionLowering byDefault) {
+  if (attention == fp4::AttentionLowering::Default)
+    attention = byDefault;
+  switch (attention) {
+  case fp4::AttentionLowering::Reference:
+    return "reference";
+  case fp4::AttentionLowering::ScaledMatmul:
+    return "scaled-matmul";
+  default:
+    return "fused";
+  }
+}
+
+void fp4::buildNVFP4LowerToCPUPipeline(OpPassManager &pm,
+                                       AttentionLowering attention) {
   // Inlining first: buffer deallocation cannot prove that buffers returned
   // by calls do not alias local ones, and its runtime alias check stores
   // memref<?xi1>, which MLIR 22's memref-to-LLVM lowering rejects (it
   // asserts on element types narrower than 8 bits).
   pm.addPass(createInlinerPass());
-  // Attention becomes quantize/dequantize and linalg in the reference's
-  // order (bit-exact on the CPU).
-  pm.addPass(nvfp4::createNVFP4DecomposeAttentionPass());
+  // Attention becomes quantize/dequantize, linalg and (fused) one
+  // attention_rows op, in the reference's order (bit-exact on the CPU).
+  nvfp4::NVFP4DecomposeAttentionPassOptions decompose;
+  decompose.products = attentionProducts(attention, AttentionLowering::Fused);
+  pm.addPass(nvfp4::createNVFP4DecomposeAttentionPass(decompose));
   pm.addPass(fp4::createConvertNVFP4ToArithPass());
   addHostToLLVM(pm, /*gpuLaunches=*/false);
 }
 
 void fp4::buildNVFP4LowerToGpuPipeline(OpPassManager &pm, GpuChip chip,
                                        const std::string &format,
-                                       bool lowerHost) {
+                                       bool lowerHost,
+                                       AttentionLowering attention) {
   if (lowerHost)
     pm.addPass(createInlinerPass()); // As for the CPU: see above.
-  // Attention's two products become scaled matmuls (tensor cores); its
-  // softmax runs on the host like the model's other non-nvfp4 ops.
-  nvfp4::NVFP4DecomposeAttentionPassOptions attention;
-  attention.products = "scaled-matmul";
-  attention.scaleLayout = chip == GpuChip::SM100a ? "tcgen05" : "row_major";
-  pm.addPass(nvfp4::createNVFP4DecomposeAttentionPass(attention));
+  // On sm_90a, attention's online softmax is one kernel of a thread per
+  // query row (fused, bit-exact); on sm_100a both products are tcgen05
+  // scaled matmuls and the softmax runs on the host like the model's other
+  // non-nvfp4 ops. Q, K and V are prepared per head either way.
+  nvfp4::NVFP4DecomposeAttentionPassOptions decompose;
+  decompose.products = attentionProducts(
+      attention, chip == GpuChip::SM100a ? AttentionLowering::ScaledMatmul
+                                         : AttentionLowering::Fused);
+  decompose.scaleLayout = chip == GpuChip::SM100a ? "tcgen05" : "row_major";
+  pm.addPass(nvfp4::createNVFP4DecomposeAttentionPass(decompose));
   ConvertNVFP4ToNVVMPassOptions options;
   options.chip = chip;
   pm.addPass(fp4::createConvertNVFP4ToNVVMPass(options));
@@ -173,6 +196,22 @@ namespace {
 /// gpu-module-to-binary, which then aborts).
 enum class BinaryFormat { Isa, Bin, Fatbin };
 
+/// The values of every pipeline's `attention` option.
+auto attentionValues() {
+  return llvm::cl::values(
+      clEnumValN(fp4::AttentionLowering::Default, "default",
+                 "fused on the CPU and sm_90a, scaled-matmul on sm_100a"),
+      clEnumValN(fp4::AttentionLowering::Reference, "reference",
+                 "dequantized linalg products (bit-exact)"),
+      clEnumValN(fp4::AttentionLowering::Fused, "fused",
+                 "one nvfp4.attention_rows op: a loop or a kernel over "
+                 "query rows (bit-exact)"),
+      clEnumValN(fp4::AttentionLowering::ScaledMatmul, "scaled-matmul",
+                 "nvfp4.scaled_matmul products (tensor cores on a GPU)"));
+}
+constexpr const char *kAttentionHelp =
+    "How nvfp4.attention is lowered (nvfp4-decompose-attention's products)";
+
 /// The serialization options of both GPU pipelines.
 template <typename Derived>
 struct BinaryPipelineOptions : public PassPipelineOptions<Derived> {
@@ -189,9 +228,19 @@ struct BinaryPipelineOptions : public PassPipelineOptions<Derived> {
                      "launches, the rest of the program) to the LLVM dialect "
                      "with GPU runtime calls"),
       llvm::cl::init(false)};
+  typename PassPipelineOptions<Derived>::template Option<fp4::AttentionLowering>
+      attention{*this, "attention", llvm::cl::desc(kAttentionHelp),
+                llvm::cl::init(fp4::AttentionLowering::Default),
+                attentionValues()};
 };
 
 struct SM100aPipelineOptions : BinaryPipelineOptions<SM100aPipelineOptions> {};
+
+struct CPUPipelineOptions : PassPipelineOptions<CPUPipelineOptions> {
+  Option<fp4::AttentionLowering> attention{
+      *this, "attention", llvm::cl::desc(kAttentionHelp),
+      llvm::cl::init(fp4::AttentionLowering::Default), attentionValues()};
+};
 
 /// nvfp4-lower-to-gpu: the chip too.
 struct GpuPipelineOptions : BinaryPipelineOptions<GpuPipelineOptions> {
@@ -225,7 +274,8 @@ void fp4::registerPipelines() {
       "and serialize them (PTX or cubin); nvfp4-lower-to-gpu{chip=sm_100a}",
       [](OpPassManager &pm, const SM100aPipelineOptions &options) {
         buildNVFP4LowerToGpuPipeline(pm, GpuChip::SM100a,
-                                     formatName(options.format), options.host);
+                                     formatName(options.format), options.host,
+                                     options.attention);
       });
   PassPipelineRegistration<GpuPipelineOptions>(
       "nvfp4-lower-to-gpu",
@@ -235,11 +285,15 @@ void fp4::registerPipelines() {
       "host=true lowers the host code too",
       [](OpPassManager &pm, const GpuPipelineOptions &options) {
         buildNVFP4LowerToGpuPipeline(pm, options.chip,
-                                     formatName(options.format), options.host);
+                                     formatName(options.format), options.host,
+                                     options.attention);
       });
-  PassPipelineRegistration<>(
+  PassPipelineRegistration<CPUPipelineOptions>(
       "nvfp4-lower-to-cpu",
       "Lower nvfp4 IR on tensors to the LLVM dialect for the host CPU "
-      "(convert-nvfp4-to-arith, bufferization, LLVM conversions)",
-      buildNVFP4LowerToCPUPipeline);
+      "(nvfp4-decompose-attention, convert-nvfp4-to-arith, bufferization, "
+      "LLVM conversions)",
+      [](OpPassManager &pm, const CPUPipelineOptions &options) {
+        buildNVFP4LowerToCPUPipeline(pm, options.attention);
+      });
 }

@@ -38,6 +38,10 @@ public:
   /// bit (the portable lowering) or lie within the summation-order bound
   /// (tensor cores).
   virtual bool exactMatmul() const { return true; }
+  /// Whether nvfp4.attention must equal attentionReference bit for bit (the
+  /// fused lowering, on the CPU and sm_90a) or lie within the criterion of
+  /// tensor-core products (AttentionChecks.cpp).
+  virtual bool exactAttention() const { return true; }
 };
 
 /// Each returns 0 when every case matched, 1 otherwise.

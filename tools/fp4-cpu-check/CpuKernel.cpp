@@ -51,7 +51,7 @@ std::unique_ptr<CpuKernel> CpuKernel::compile(const std::string &source,
   if (hooks.prepare && !hooks.prepare(*module))
     return nullptr;
   PassManager pm(&ctx);
-  fp4::buildNVFP4LowerToCPUPipeline(pm);
+  fp4::buildNVFP4LowerToCPUPipeline(pm, hooks.attention);
   if (failed(pm.run(*module)))
     return nullptr;
 

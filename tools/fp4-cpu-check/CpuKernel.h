@@ -17,6 +17,8 @@
 #include <string>
 #include <vector>
 
+#include "fp4/Pipelines/Pipelines.h"
+
 namespace mlir {
 class ExecutionEngine;
 class MLIRContext;
@@ -32,6 +34,9 @@ struct CompileHooks {
   std::function<bool(mlir::ModuleOp)> prepare;
   /// Host functions that the module calls: (symbol name, address).
   std::vector<std::pair<std::string, void *>> symbols;
+  /// How nvfp4-lower-to-cpu lowers nvfp4.attention.
+  mlir::fp4::AttentionLowering attention =
+      mlir::fp4::AttentionLowering::Default;
 };
 
 /// One compiled module.

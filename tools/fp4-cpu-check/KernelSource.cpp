@@ -4,6 +4,7 @@
 
 #include <cstdio>
 #include <sstream>
+#include <vector>
 
 using namespace mlir::fp4;
 
@@ -180,6 +181,54 @@ std::string matmulKernel(uint64_t m, uint64_t n, uint64_t k, Format format,
      << out << ">, memref<" << out << ">) -> ()\n"
      << "  return\n}\n";
   return os.str();
+}
+
+std::string attentionAttributes(const AttentionOptions &o, std::string &error) {
+  std::vector<std::string> attrs;
+  if (o.format == Format::MXFP4)
+    attrs.push_back("format = #nvfp4.format<mxfp4>");
+  const std::pair<const char *, const OperandRule *> rules[] = {
+      {"q_rule", &o.q}, {"k_rule", &o.k}, {"v_rule", &o.v}, {"p_rule", &o.p}};
+  for (auto [name, rule] : rules) {
+    if (!rule->quantized) {
+      error = std::string("nvfp4.attention quantizes every operand; ") + name +
+              " = none has no attribute";
+      return "";
+    }
+    QuantizeOptions q;
+    q.rule = rule->rule;
+    q.metric = rule->metric;
+    q.searchRadius = rule->searchRadius;
+    if (q.rule != ScaleRule::Static6) // The op's default.
+      attrs.push_back(std::string(name) + " = " + ruleAttribute(q));
+  }
+  if (o.softmaxScale != 0.0f) {
+    char scale[32]; // %.9g round-trips a float.
+    std::snprintf(scale, sizeof(scale), "%.9g", o.softmaxScale);
+    attrs.push_back(std::string("softmax_scale = ") + scale + " : f32");
+  }
+  if (o.causal)
+    attrs.push_back("causal");
+  if (o.keyTile != 128)
+    attrs.push_back("key_tile = " + std::to_string(o.keyTile));
+  if (!o.smoothK)
+    attrs.push_back("k_smoothing = false");
+  if (o.smoothQ)
+    attrs.push_back("q_smoothing");
+  if (o.pMode == PMode::Direct)
+    attrs.push_back("p_mode = #nvfp4.p_mode<direct>");
+  if (o.hadamard)
+    attrs.push_back("rotate");
+  if (o.sinkTokens)
+    attrs.push_back("sink_tokens = " + std::to_string(o.sinkTokens));
+  if (o.recentTokens)
+    attrs.push_back("recent_tokens = " + std::to_string(o.recentTokens));
+  if (o.qkvTensorScale)
+    attrs.push_back("qkv_tensor_scale");
+  std::string text;
+  for (const std::string &a : attrs)
+    text += (text.empty() ? "" : ", ") + a;
+  return text;
 }
 
 std::string attentionKernel(const AttentionShape &shape,

@@ -42,6 +42,11 @@ std::string matmulKernel(uint64_t m, uint64_t n, uint64_t k,
 
 /// @attention(%q, %k, %v: [B, H, L, D] of `type`, %out: f32) running one
 /// nvfp4.attention with `attributes` (the text inside its braces).
+/// The nvfp4.attention attribute list that describes `o`; "" with `error`
+/// set when the op cannot express it (an unquantized operand).
+std::string attentionAttributes(const mlir::fp4::AttentionOptions &o,
+                                std::string &error);
+
 std::string attentionKernel(const mlir::fp4::AttentionShape &shape,
                             const std::string &attributes,
                             mlir::fp4::ElementType type);

@@ -11,8 +11,10 @@
 //   fp4-cpu-check dequantize            random codes and scale bytes
 //   fp4-cpu-check matmul                scaled_matmul against
 //                                       scaledMatmulReference, bit for bit
-//   fp4-cpu-check attention             nvfp4.attention against
-//                                       attentionReference, bit for bit
+//   fp4-cpu-check attention [LOWERING]  nvfp4.attention against
+//                                       attentionReference, bit for bit;
+//                                       LOWERING: fused (default),
+//                                       reference or scaled-matmul
 //
 // Prints one line per case with its mismatch counts; exits 1 on any
 // mismatch or compile failure.
@@ -43,11 +45,13 @@ class CpuExecutor : public Executor {
 public:
   std::unique_ptr<Callable> compile(const std::string &source,
                                     std::string &error) override {
-    std::unique_ptr<CpuKernel> kernel = CpuKernel::compile(source, error);
+    std::unique_ptr<CpuKernel> kernel =
+        CpuKernel::compile(source, error, hooks);
     if (!kernel)
       return nullptr;
     return std::make_unique<CpuCallable>(std::move(kernel));
   }
+  CompileHooks hooks;
 };
 } // namespace
 
@@ -60,10 +64,25 @@ int main(int argc, char **argv) {
     return runDequantizeChecks(exec);
   if (mode == "matmul" && argc == 2)
     return runMatmulChecks(exec);
-  if (mode == "attention" && argc == 2)
+  if (mode == "attention" && (argc == 2 || argc == 3)) {
+    std::string lowering = argc == 3 ? argv[2] : "fused";
+    if (lowering == "reference")
+      exec.hooks.attention = mlir::fp4::AttentionLowering::Reference;
+    else if (lowering == "scaled-matmul")
+      exec.hooks.attention = mlir::fp4::AttentionLowering::ScaledMatmul;
+    else if (lowering == "fused")
+      exec.hooks.attention = mlir::fp4::AttentionLowering::Fused;
+    else {
+      std::fprintf(stderr,
+                   "fp4-cpu-check attention: unknown lowering '%s' "
+                   "(expected fused, reference or scaled-matmul)\n",
+                   lowering.c_str());
+      return 2;
+    }
     return runAttentionChecks(exec);
+  }
   std::fprintf(stderr,
                "usage: fp4-cpu-check quantize GOLDEN_DIR | dequantize | "
-               "matmul | attention\n");
+               "matmul | attention [fused|reference|scaled-matmul]\n");
   return 2;
 }

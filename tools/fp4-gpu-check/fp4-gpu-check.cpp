@@ -99,6 +99,9 @@ public:
     return callable;
   }
   bool exactMatmul() const override { return false; }
+  /// nvfp4-lower-to-gpu{chip=sm_90a} lowers attention fused by default:
+  /// one thread per query row in the reference's order.
+  bool exactAttention() const override { return true; }
 
 private:
   int next = 0;

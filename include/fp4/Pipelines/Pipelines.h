@@ -16,11 +16,19 @@ class OpPassManager;
 
 namespace fp4 {
 
-/// nvfp4-lower-to-cpu: convert-nvfp4-to-arith, one-shot bufferization (with
-/// function boundaries, identity layouts), buffer deallocation, and the
-/// conversions to the LLVM dialect for the host CPU. The result translates
-/// with mlir-translate --mlir-to-llvmir or runs in an ExecutionEngine.
-void buildNVFP4LowerToCPUPipeline(OpPassManager &pm);
+/// How the pipelines lower nvfp4.attention (nvfp4-decompose-attention's
+/// `products`): Default is Fused on the CPU and sm_90a, ScaledMatmul
+/// (tcgen05) on sm_100a.
+enum class AttentionLowering { Default, Reference, Fused, ScaledMatmul };
+
+/// nvfp4-lower-to-cpu: nvfp4-decompose-attention, convert-nvfp4-to-arith,
+/// one-shot bufferization (with function boundaries, identity layouts), buffer
+/// deallocation, and the conversions to the LLVM dialect for the host CPU. The
+/// result translates with mlir-translate --mlir-to-llvmir or runs in an
+/// ExecutionEngine.
+void buildNVFP4LowerToCPUPipeline(
+    OpPassManager &pm,
+    AttentionLowering attention = AttentionLowering::Default);
 
 /// nvfp4-lower-to-gpu (nvfp4-lower-to-sm100a is chip = SM100a):
 /// convert-nvfp4-to-nvvm for `chip` (the nvfp4 ops become kernel launches on
@@ -30,9 +38,10 @@ void buildNVFP4LowerToCPUPipeline(OpPassManager &pm);
 /// other op, a lone nvfp4.amax through convert-nvfp4-to-arith) follows to
 /// the LLVM dialect as in nvfp4-lower-to-cpu, GPU ops becoming GPU runtime
 /// calls (gpu-to-llvm); else it is left for a host pipeline.
-void buildNVFP4LowerToGpuPipeline(OpPassManager &pm, GpuChip chip,
-                                  const std::string &format = "isa",
-                                  bool lowerHost = false);
+void buildNVFP4LowerToGpuPipeline(
+    OpPassManager &pm, GpuChip chip, const std::string &format = "isa",
+    bool lowerHost = false,
+    AttentionLowering attention = AttentionLowering::Default);
 
 /// Registers the named pipelines with the pass registry (fp4-opt).
 void registerPipelines();

@@ -30,6 +30,7 @@ void mlir::fp4::populateNVFP4ToArithPatterns(RewritePatternSet &patterns) {
   nvfp4::arith_lowering::populateQuantizePatterns(patterns);
   nvfp4::arith_lowering::populateDequantizePatterns(patterns);
   nvfp4::arith_lowering::populateScaledMatmulPatterns(patterns);
+  nvfp4::arith_lowering::populateAttentionRowsPatterns(patterns);
 }
 
 namespace {
@@ -41,7 +42,7 @@ struct ConvertNVFP4ToArithPass
     bool unsupported = false;
     root->walk([&](Operation *op) {
       if (!isa<nvfp4::QuantizeOp, nvfp4::DequantizeOp,
-               nvfp4::ScaledMatmulOp>(op))
+               nvfp4::ScaledMatmulOp, nvfp4::AttentionRowsOp>(op))
         return;
       if (nvfp4::hasDynamicShapes(op)) {
         op->emitOpError()

@@ -20,6 +20,7 @@ void populateAmaxPatterns(RewritePatternSet &patterns);
 void populateQuantizePatterns(RewritePatternSet &patterns);
 void populateDequantizePatterns(RewritePatternSet &patterns);
 void populateScaledMatmulPatterns(RewritePatternSet &patterns);
+void populateAttentionRowsPatterns(RewritePatternSet &patterns);
 
 } // namespace mlir::nvfp4::arith_lowering
 

@@ -1,7 +1,7 @@
 //===- ConvertNVFP4ToNVVM.cpp - The convert-nvfp4-to-nvvm pass ------------===//
 //
 // Part of fp4-mlir. The pass only; the patterns live in ScaledMmaPatterns.cpp,
-// QuantizePatterns.cpp and DequantizePatterns.cpp.
+// QuantizePatterns.cpp, DequantizePatterns.cpp and AttentionRowsPatterns.cpp.
 //
 //===----------------------------------------------------------------------===//
 
@@ -35,6 +35,7 @@ void mlir::fp4::populateNVFP4ToNVVMPatterns(RewritePatternSet &patterns,
   nvfp4::nvvm_lowering::populateScaledMmaPatterns(patterns, chip);
   nvfp4::nvvm_lowering::populateQuantizePatterns(patterns, chip);
   nvfp4::nvvm_lowering::populateDequantizePatterns(patterns, chip);
+  nvfp4::nvvm_lowering::populateAttentionRowsPatterns(patterns, chip);
 }
 
 namespace {
@@ -89,8 +90,8 @@ struct ConvertNVFP4ToNVVMPass
     if (failed(applyPatternsGreedily(module, std::move(patterns), config)))
       return signalPassFailure();
     WalkResult left = module.walk([](Operation *op) {
-      if (!isa<nvfp4::ScaledMatmulOp, nvfp4::QuantizeOp, nvfp4::DequantizeOp>(
-              op))
+      if (!isa<nvfp4::ScaledMatmulOp, nvfp4::QuantizeOp, nvfp4::DequantizeOp,
+               nvfp4::AttentionRowsOp>(op))
         return WalkResult::advance();
       op->emitOpError() << "was not lowered by convert-nvfp4-to-nvvm";
       return WalkResult::interrupt();

@@ -51,6 +51,8 @@ gpu::GPUModuleOp getKernelModule(ModuleOp module, OpBuilder &b,
 void populateScaledMmaPatterns(RewritePatternSet &patterns, fp4::GpuChip chip);
 void populateQuantizePatterns(RewritePatternSet &patterns, fp4::GpuChip chip);
 void populateDequantizePatterns(RewritePatternSet &patterns, fp4::GpuChip chip);
+void populateAttentionRowsPatterns(RewritePatternSet &patterns,
+                                   fp4::GpuChip chip);
 
 } // namespace mlir::nvfp4::nvvm_lowering
 

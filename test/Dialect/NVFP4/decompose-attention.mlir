@@ -1,5 +1,6 @@
 // RUN: fp4-opt %s --nvfp4-decompose-attention | FileCheck %s
 // RUN: fp4-opt %s --nvfp4-decompose-attention=products=scaled-matmul | FileCheck %s --check-prefix=SCALED
+// RUN: fp4-opt %s --nvfp4-decompose-attention=products=fused | FileCheck %s --check-prefix=FUSED
 // RUN: not fp4-opt %s --nvfp4-decompose-attention=products=fast 2>&1 | FileCheck %s --check-prefix=BADPRODUCTS
 // RUN: not fp4-opt %s --nvfp4-decompose-attention=scale-layout=tiled 2>&1 | FileCheck %s --check-prefix=BADLAYOUT
 
@@ -8,6 +9,9 @@
 // no tensor scale); two full key tiles in an scf.for, then the remainder
 // tile; each tile quantizes its P. products=reference dequantizes and sums
 // with linalg; products=scaled-matmul uses nvfp4.scaled_matmul.
+// products=fused only prepares Q, K and V per head, gathered into
+// [B * H, ...] tensors (V transposed), then one nvfp4.attention_rows with the
+// effective softmax scale 1/sqrt(32) for every head.
 
 // CHECK-LABEL: func.func @attention
 //       CHECK: scf.for
@@ -35,7 +39,21 @@
 //   SCALED-NOT: nvfp4.dequantize
 //   SCALED-NOT: nvfp4.attention
 
-// BADPRODUCTS: error: nvfp4-decompose-attention: unknown products 'fast' (expected reference or scaled-matmul)
+// FUSED-LABEL: func.func @attention
+//       FUSED: scf.for {{.*}} -> (tensor<2x32x32xf32>, tensor<2x80x32xf32>, tensor<2x16x80xf32>)
+//       FUSED: scf.for
+//       FUSED: nvfp4.quantize %{{.*}} : tensor<32x32xf32>
+//       FUSED: nvfp4.quantize %{{.*}} : tensor<80x32xf32>
+//       FUSED: nvfp4.quantize %{{.*}} {transpose} : tensor<80x16xf32>
+//       FUSED: tensor.insert_slice %{{.*}} into %{{.*}}[%[[G:.*]], 0, 0] [1, 32, 32] [1, 1, 1] : tensor<32x32xf32> into tensor<2x32x32xf32>
+//       FUSED: tensor.insert_slice %{{.*}} into %{{.*}}[%[[G]], 0, 0] [1, 80, 32] [1, 1, 1]
+//       FUSED: tensor.insert_slice %{{.*}} into %{{.*}}[%[[G]], 0, 0] [1, 16, 80] [1, 1, 1]
+//       FUSED: %[[ROWS:.*]] = nvfp4.attention_rows %{{.*}}#0, %{{.*}}#1, %{{.*}}#2 {causal, key_tile = 32 : i64, softmax_scale = 0.176776692 : f32} : tensor<2x32x32xf32>, tensor<2x80x32xf32>, tensor<2x16x80xf32> -> tensor<2x32x16xf32>
+//       FUSED: tensor.expand_shape %[[ROWS]] {{\[\[}}0, 1], [2], [3]] output_shape [1, 2, 32, 16]
+//   FUSED-NOT: nvfp4.quantize
+//   FUSED-NOT: nvfp4.attention
+
+// BADPRODUCTS: error: nvfp4-decompose-attention: unknown products 'fast' (expected reference, fused or scaled-matmul)
 // BADLAYOUT: error: nvfp4-decompose-attention: unknown scale-layout 'tiled' (expected row_major or tcgen05)
 
 func.func @attention(%q: tensor<1x2x32x32xbf16>, %k: tensor<1x2x80x32xbf16>, %v: tensor<1x2x80x16xbf16>) -> tensor<1x2x32x16xf32> {

@@ -16,6 +16,7 @@
 //
 //===----------------------------------------------------------------------===//
 
+#include "fp4/Dialect/NVFP4/IR/AttentionArith.h"
 #include "fp4/Dialect/NVFP4/IR/ConstantQuantization.h"
 #include "fp4/Dialect/NVFP4/IR/NVFP4.h"
 #include "fp4/Dialect/NVFP4/Transforms/Passes.h"
@@ -45,6 +46,7 @@ constexpr IteratorType kRed = IteratorType::reduction;
 
 /// How one attention's products are computed.
 struct DecomposeSettings {
+  bool fused = false;    ///< The online softmax as nvfp4.attention_rows.
   bool qkScaled = false; ///< Q.K^T as nvfp4.scaled_matmul.
   bool pvScaled = false; ///< P.V as nvfp4.scaled_matmul.
   ScaleLayout layout = ScaleLayout::row_major; ///< Of the scaled products.
@@ -84,9 +86,6 @@ private:
   }
   Value index(int64_t value) {
     return arith::ConstantIndexOp::create(b, loc, value);
-  }
-  Value i32(OpBuilder &nb, int32_t value) {
-    return arith::ConstantOp::create(nb, loc, nb.getI32IntegerAttr(value));
   }
   Value f32(OpBuilder &nb, float value) {
     return arith::ConstantOp::create(nb, loc, nb.getF32FloatAttr(value));
@@ -152,8 +151,8 @@ private:
   }
 
   // Arithmetic in the reference's order.
-  Value emitExp(OpBuilder &nb, Value x);
-  Value bf16Round(OpBuilder &nb, Value x);
+  Value emitExp(OpBuilder &nb, Value x) { return emitAttentionExp(nb, loc, x); }
+  Value bf16Round(OpBuilder &nb, Value x) { return emitBF16Round(nb, loc, x); }
   Value isHighPrecisionKey(OpBuilder &nb, Value key);
 
   // The steps of Attention.h.
@@ -166,16 +165,26 @@ private:
                      bool withTensorScale, ScaleLayout layout);
   Value dequantize(const Quantized &q, int64_t rows, int64_t cols);
   Value headAttention(Value q, Value k, Value v);
+  Value fusedAttention();
 
   struct TileState {
     Value o, m, l;
   };
   struct HeadOperands {
-    Value qh, kh, vhT;     // reference: dequantized (V transposed)
+    Value qh, kh, vhT;     // reference, fused: dequantized (V transposed)
     Quantized qq, kq, vqT; // scaled-matmul: quantized
     Value qb, kb, vbT;     // sink/recent keys: bf16 values
     Value dS;              // Q smoothing's correction [qBlocks, Lk]
   };
+  HeadOperands prepare(Value q, Value k, Value v);
+  /// Runs `body` for each (batch, head) in an scf.for nest carrying
+  /// `inits`; `body` gets the head's slices of Q, K and V in f32 and the
+  /// carried values, and returns the next ones.
+  SmallVector<Value> forEachHead(
+      ValueRange inits,
+      function_ref<SmallVector<Value>(Value bi, Value hi, Value q, Value k,
+                                      Value v, ValueRange carried)>
+          body);
   TileState keyTile(const HeadOperands &ops, const TileState &state,
                     Value offset, int64_t n);
   Value scores(const HeadOperands &ops, Value offset, int64_t n);
@@ -194,72 +203,6 @@ private:
 };
 
 } // namespace
-
-/// attentionExp (Attention.cpp) in arith, operation for operation:
-/// NaN -> NaN, x > 89 -> +Inf, x < -104 -> 0, otherwise Cody-Waite
-/// reduction, a degree-7 Horner polynomial and a multiplication by 2^k.
-/// roundeven(y) is (y + 1.5 * 2^23) - 1.5 * 2^23 (exact for |y| < 2^22;
-/// |y| <= 150 here). ldexp is one or two multiplications by normal powers of
-/// two, so that a subnormal result is rounded once, as ldexp rounds it.
-Value AttentionEmitter::emitExp(OpBuilder &nb, Value x) {
-  auto cmp = [&](arith::CmpFPredicate pred, Value l, Value r) {
-    return arith::CmpFOp::create(nb, loc, pred, l, r);
-  };
-  auto sel = [&](Value c, Value t, Value f) {
-    return arith::SelectOp::create(nb, loc, c, t, f);
-  };
-  auto mul = [&](Value l, Value r) {
-    return arith::MulFOp::create(nb, loc, l, r);
-  };
-  auto add = [&](Value l, Value r) {
-    return arith::AddFOp::create(nb, loc, l, r);
-  };
-  auto sub = [&](Value l, Value r) {
-    return arith::SubFOp::create(nb, loc, l, r);
-  };
-  Value zero = f32(nb, 0.0f);
-  Value isNaN = cmp(arith::CmpFPredicate::UNO, x, x);
-  Value big = cmp(arith::CmpFPredicate::OGT, x, f32(nb, 89.0f));
-  Value small = cmp(arith::CmpFPredicate::OLT, x, f32(nb, -104.0f));
-  // In range from here on, so that no conversion below sees a huge value.
-  Value xr = sel(isNaN, zero, sel(big, zero, sel(small, zero, x)));
-  const float kLog2e = 0x1.715476p+0f, kLn2Hi = 0.693359375f,
-              kLn2Lo = -2.12194440e-4f, kRound = 12582912.0f; // 1.5 * 2^23
-  Value kf =
-      sub(add(mul(xr, f32(nb, kLog2e)), f32(nb, kRound)), f32(nb, kRound));
-  Value r = sub(sub(xr, mul(kf, f32(nb, kLn2Hi))), mul(kf, f32(nb, kLn2Lo)));
-  const float c[8] = {1.0f / 5040.0f, 1.0f / 720.0f, 1.0f / 120.0f,
-                      1.0f / 24.0f,   1.0f / 6.0f,   0.5f,
-                      1.0f,           1.0f};
-  Value p = f32(nb, c[0]);
-  for (int n = 1; n < 8; ++n)
-    p = add(mul(p, r), f32(nb, c[n]));
-  // 2^k with k in [-150, 129]: k < -126 as 2^(k+100) * 2^-100, k > 127 as
-  // 2^(k-1) * 2.
-  Value k = arith::FPToSIOp::create(nb, loc, nb.getI32Type(), kf);
-  auto icmp = [&](arith::CmpIPredicate pred, Value l, int32_t r) {
-    return arith::CmpIOp::create(nb, loc, pred, l, i32(nb, r));
-  };
-  Value low = icmp(arith::CmpIPredicate::slt, k, -126);
-  Value high = icmp(arith::CmpIPredicate::sgt, k, 127);
-  Value k1 = sel(low, arith::AddIOp::create(nb, loc, k, i32(nb, 100)),
-                 sel(high, arith::SubIOp::create(nb, loc, k, i32(nb, 1)), k));
-  Value bits = arith::ShLIOp::create(
-      nb, loc, arith::AddIOp::create(nb, loc, k1, i32(nb, 127)), i32(nb, 23));
-  Value pow1 = arith::BitcastOp::create(nb, loc, nb.getF32Type(), bits);
-  Value pow2 =
-      sel(low, f32(nb, 0x1p-100f), sel(high, f32(nb, 2.0f), f32(nb, 1.0f)));
-  Value result = mul(mul(p, pow1), pow2);
-  result = sel(small, zero, result);
-  result = sel(big, f32(nb, std::numeric_limits<float>::infinity()), result);
-  return sel(isNaN, x, result);
-}
-
-/// bf16(x) widened back to f32: round to nearest even.
-Value AttentionEmitter::bf16Round(OpBuilder &nb, Value x) {
-  Value t = arith::TruncFOp::create(nb, loc, nb.getBF16Type(), x);
-  return arith::ExtFOp::create(nb, loc, nb.getF32Type(), t);
-}
 
 /// Whether key index `key` (index type) is a sink or recent key.
 Value AttentionEmitter::isHighPrecisionKey(OpBuilder &nb, Value key) {
@@ -674,8 +617,10 @@ AttentionEmitter::TileState AttentionEmitter::keyTile(const HeadOperands &ops,
   return {out, m, l};
 }
 
-/// One (b, h) head: q [Lq, D], k [Lk, D], v [Lk, Dv] in f32.
-Value AttentionEmitter::headAttention(Value q, Value k, Value v) {
+/// Steps 1 to 4 for one (b, h) head: q [Lq, D], k [Lk, D], v [Lk, Dv] in
+/// f32.
+AttentionEmitter::HeadOperands AttentionEmitter::prepare(Value q, Value k,
+                                                         Value v) {
   HeadOperands ops;
   if (o.smoothK)
     k = smoothK(k);
@@ -719,7 +664,12 @@ Value AttentionEmitter::headAttention(Value q, Value k, Value v) {
                 args[0]);
           });
   }
+  return ops;
+}
 
+/// One (b, h) head: q [Lq, D], k [Lk, D], v [Lk, Dv] in f32.
+Value AttentionEmitter::headAttention(Value q, Value k, Value v) {
+  HeadOperands ops = prepare(q, k, v);
   TileState state{filled({lq, dv}, 0.0f),
                   filled({lq}, -std::numeric_limits<float>::infinity()),
                   filled({lq}, 0.0f)};
@@ -768,10 +718,10 @@ Value AttentionEmitter::headAttention(Value q, Value k, Value v) {
                  });
 }
 
-Value AttentionEmitter::emit() {
-  auto resultType = cast<RankedTensorType>(op.getResult().getType());
-  Value result =
-      tensor::EmptyOp::create(b, loc, resultType.getShape(), b.getF32Type());
+SmallVector<Value> AttentionEmitter::forEachHead(
+    ValueRange inits, function_ref<SmallVector<Value>(Value, Value, Value,
+                                                      Value, Value, ValueRange)>
+                          body) {
   auto headSlice = [&](OpBuilder &nb, Value x, Value bi, Value hi) -> Value {
     auto type = cast<RankedTensorType>(x.getType());
     int64_t rows = type.getDimSize(2), cols = type.getDimSize(3);
@@ -784,12 +734,12 @@ Value AttentionEmitter::emit() {
         SmallVector<OpFoldResult>(4, nb.getIndexAttr(1)));
   };
   auto batchLoop = scf::ForOp::create(
-      b, loc, index(0), index(batch), index(1), ValueRange{result},
+      b, loc, index(0), index(batch), index(1), inits,
       [&](OpBuilder &bb, Location, Value bi, ValueRange outer) {
         auto headLoop = scf::ForOp::create(
             bb, loc, arith::ConstantIndexOp::create(bb, loc, 0),
             arith::ConstantIndexOp::create(bb, loc, heads),
-            arith::ConstantIndexOp::create(bb, loc, 1), ValueRange{outer[0]},
+            arith::ConstantIndexOp::create(bb, loc, 1), outer,
             [&](OpBuilder &hb, Location, Value hi, ValueRange inner) {
               OpBuilder::InsertionGuard guard(b);
               b.setInsertionPoint(hb.getInsertionBlock(),
@@ -797,20 +747,98 @@ Value AttentionEmitter::emit() {
               Value q = toF32(headSlice(b, op.getQuery(), bi, hi), {lq, d});
               Value k = toF32(headSlice(b, op.getKey(), bi, hi), {lk, d});
               Value v = toF32(headSlice(b, op.getValue(), bi, hi), {lk, dv});
-              Value out = headAttention(q, k, v);
-              Value updated = tensor::InsertSliceOp::create(
-                  b, loc, out, inner[0],
-                  SmallVector<OpFoldResult>{bi, hi, b.getIndexAttr(0),
-                                            b.getIndexAttr(0)},
-                  SmallVector<OpFoldResult>{
-                      b.getIndexAttr(1), b.getIndexAttr(1), b.getIndexAttr(lq),
-                      b.getIndexAttr(dv)},
-                  SmallVector<OpFoldResult>(4, b.getIndexAttr(1)));
-              scf::YieldOp::create(b, loc, updated);
+              scf::YieldOp::create(b, loc, body(bi, hi, q, k, v, inner));
             });
-        scf::YieldOp::create(bb, loc, headLoop.getResult(0));
+        scf::YieldOp::create(bb, loc, headLoop.getResults());
       });
-  return batchLoop.getResult(0);
+  return SmallVector<Value>(batchLoop.getResults());
+}
+
+Value AttentionEmitter::emit() {
+  if (settings.fused)
+    return fusedAttention();
+  auto resultType = cast<RankedTensorType>(op.getResult().getType());
+  Value result =
+      tensor::EmptyOp::create(b, loc, resultType.getShape(), b.getF32Type());
+  auto results = forEachHead(
+      result,
+      [&](Value bi, Value hi, Value q, Value k, Value v,
+          ValueRange carried) -> SmallVector<Value> {
+        Value out = headAttention(q, k, v);
+        return {tensor::InsertSliceOp::create(
+            b, loc, out, carried[0],
+            SmallVector<OpFoldResult>{bi, hi, b.getIndexAttr(0),
+                                      b.getIndexAttr(0)},
+            SmallVector<OpFoldResult>{b.getIndexAttr(1), b.getIndexAttr(1),
+                                      b.getIndexAttr(lq), b.getIndexAttr(dv)},
+            SmallVector<OpFoldResult>(4, b.getIndexAttr(1)))};
+      });
+  return results[0];
+}
+
+/// The prepared operands of every head, gathered into [B * H, rows, cols]
+/// tensors, then one nvfp4.attention_rows for all of them.
+Value AttentionEmitter::fusedAttention() {
+  const int64_t g = batch * heads;
+  const int64_t qBlocks = (lq + static_cast<int64_t>(fp4::kQSmoothBlock) - 1) /
+                          static_cast<int64_t>(fp4::kQSmoothBlock);
+  // The carried tensors, in this order; absent ones are not carried.
+  SmallVector<SmallVector<int64_t>> shapes = {
+      {g, lq, d}, {g, lk, d}, {g, dv, lk}};
+  if (highPrecision) {
+    shapes.push_back({g, lq, d});
+    shapes.push_back({g, lk, d});
+  }
+  if (o.smoothQ)
+    shapes.push_back({g, qBlocks, lk});
+  SmallVector<Value> inits;
+  for (ArrayRef<int64_t> shape : shapes)
+    inits.push_back(empty(shape));
+  SmallVector<Value> all = forEachHead(
+      inits,
+      [&](Value bi, Value hi, Value q, Value k, Value v,
+          ValueRange carried) -> SmallVector<Value> {
+        HeadOperands ops = prepare(q, k, v);
+        SmallVector<Value> parts = {ops.qh, ops.kh, ops.vhT};
+        if (highPrecision) {
+          parts.push_back(ops.qb);
+          parts.push_back(ops.kb);
+        }
+        if (o.smoothQ)
+          parts.push_back(ops.dS);
+        Value head = arith::AddIOp::create(
+            b, loc, arith::MulIOp::create(b, loc, bi, index(heads)), hi);
+        SmallVector<Value> next;
+        for (auto [part, into] : llvm::zip(parts, carried)) {
+          auto type = cast<RankedTensorType>(part.getType());
+          next.push_back(tensor::InsertSliceOp::create(
+              b, loc, part, into,
+              SmallVector<OpFoldResult>{head, b.getIndexAttr(0),
+                                        b.getIndexAttr(0)},
+              SmallVector<OpFoldResult>{b.getIndexAttr(1),
+                                        b.getIndexAttr(type.getDimSize(0)),
+                                        b.getIndexAttr(type.getDimSize(1))},
+              SmallVector<OpFoldResult>(3, b.getIndexAttr(1))));
+        }
+        return next;
+      });
+  Value qBf16, kBf16, correction;
+  unsigned next = 3;
+  if (highPrecision) {
+    qBf16 = all[next++];
+    kBf16 = all[next++];
+  }
+  if (o.smoothQ)
+    correction = all[next++];
+  auto rows = AttentionRowsOp::create(
+      b, loc, RankedTensorType::get({g, lq, dv}, b.getF32Type()), all[0],
+      all[1], all[2], qBf16, kBf16, correction, op.getFormatAttr(),
+      op.getPRuleAttr(), b.getF32FloatAttr(scale), op.getCausalAttr(),
+      op.getKeyTileAttr(), op.getPModeAttr(), op.getSinkTokensAttr(),
+      op.getRecentTokensAttr());
+  return tensor::ExpandShapeOp::create(
+      b, loc, RankedTensorType::get({batch, heads, lq, dv}, b.getF32Type()),
+      rows.getResult(), SmallVector<ReassociationIndices>{{0, 1}, {2}, {3}});
 }
 
 namespace {
@@ -819,13 +847,11 @@ struct DecomposeAttentionPass
   using Base::Base;
 
   void runOnOperation() override {
-    bool scaled = false;
-    if (products == "scaled-matmul")
-      scaled = true;
-    else if (products != "reference") {
+    bool scaled = products == "scaled-matmul", fused = products == "fused";
+    if (!scaled && !fused && products != "reference") {
       emitError(getOperation()->getLoc())
           << "nvfp4-decompose-attention: unknown products '" << products
-          << "' (expected reference or scaled-matmul)";
+          << "' (expected reference, fused or scaled-matmul)";
       return signalPassFailure();
     }
     ScaleLayout layout = ScaleLayout::row_major;
@@ -840,7 +866,7 @@ struct DecomposeAttentionPass
     SmallVector<AttentionOp> ops;
     getOperation()->walk([&](AttentionOp op) { ops.push_back(op); });
     for (AttentionOp op : ops) {
-      DecomposeSettings settings{scaled, scaled, layout};
+      DecomposeSettings settings{fused, scaled, scaled, layout};
       if (scaled && layout == ScaleLayout::tcgen05)
         restrictToTcgen05(op, settings);
       OpBuilder b(op);

@@ -56,6 +56,10 @@ ScaleRuleAttr getScaleRuleAttr(MLIRContext *context, fp4::ScaleRule kind,
 
 /// The numerics-library options of `op` (attentionReference).
 fp4::AttentionOptions getAttentionOptions(AttentionOp op);
+/// The options of `op` that it carries (format, P's rule and mode, the
+/// scale, the mask, the key tile, sink and recent keys; Q smoothing when it
+/// has a score correction); Q, K and V are unquantized (already prepared).
+fp4::AttentionOptions getAttentionOptions(AttentionRowsOp op);
 
 } // namespace mlir::nvfp4
 

@@ -248,4 +248,52 @@ def NVFP4_AttentionOp : NVFP4_Op<"attention", [Pure]> {
   let hasVerifier = 1;
 }
 
+def NVFP4_AttentionRowsOp : NVFP4_Op<"attention_rows",
+    [Pure, AttrSizedOperandSegments]> {
+  let summary = "the online-softmax part of nvfp4.attention, one query row at a time";
+  let description = [{
+    Steps 5 and 6 of the numerics library's `attentionReference`
+    (include/fp4/Numerics/Attention.h) on operands that steps 1 to 4 already
+    prepared: for G independent heads, `q` [G, Lq, D], `k` [G, Lk, D] and
+    `v_t` [G, Dv, Lk] hold the dequantized (smoothed, rotated) Q, K and
+    V transposed, with V's sink and recent keys already in bf16. With sink or recent keys,
+    `q_bf16` and `k_bf16` hold bf16(Q') and bf16(K') for the scores of those
+    keys; with Q smoothing, `score_correction` [G, ceil(Lq / 128), Lk] holds
+    the scaled correction dS. The result is the f32 output [G, Lq, Dv].
+
+    Each query row is independent: the scores of a key tile (sums over D in
+    channel order), the mask, the running max, exp, P (two-level or direct)
+    quantized in blocks of keys with `p_rule` and no tensor scale, and the
+    output row's update (sums over keys in key order) are exactly the
+    reference's. `nvfp4-decompose-attention{products=fused}` produces it;
+    the CPU lowering runs the rows in an scf.parallel loop, the GPU lowering
+    one row per thread, both with the same code, so both are bit-exact.
+
+    `softmax_scale` is the effective scale (never 0 here).
+  }];
+  let arguments = (ins
+    RankedTensorOf<[F32]>:$q,
+    RankedTensorOf<[F32]>:$k,
+    RankedTensorOf<[F32]>:$v_t,
+    Optional<RankedTensorOf<[F32]>>:$q_bf16,
+    Optional<RankedTensorOf<[F32]>>:$k_bf16,
+    Optional<RankedTensorOf<[F32]>>:$score_correction,
+    DefaultValuedAttr<NVFP4_FormatAttr, "::mlir::nvfp4::Format::nvfp4">:$format,
+    OptionalAttr<NVFP4_ScaleRuleAttr>:$p_rule,
+    F32Attr:$softmax_scale,
+    UnitAttr:$causal,
+    I64Attr:$key_tile,
+    DefaultValuedAttr<NVFP4_PModeAttr, "::mlir::nvfp4::PMode::two_level">:$p_mode,
+    DefaultValuedAttr<I64Attr, "0">:$sink_tokens,
+    DefaultValuedAttr<I64Attr, "0">:$recent_tokens);
+  let results = (outs RankedTensorOf<[F32]>:$result);
+  let assemblyFormat = [{
+    $q `,` $k `,` $v_t
+    (`bf16` `(` $q_bf16^ `,` $k_bf16 `:` type($q_bf16) `,` type($k_bf16) `)`)?
+    (`correction` `(` $score_correction^ `:` type($score_correction) `)`)?
+    attr-dict `:` type($q) `,` type($k) `,` type($v_t) `->` type($result)
+  }];
+  let hasVerifier = 1;
+}
+
 #endif // FP4_DIALECT_NVFP4_IR_NVFP4OPS_TD

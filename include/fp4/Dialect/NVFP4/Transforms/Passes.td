@@ -106,16 +106,24 @@ def NVFP4DecomposeAttentionPass : Pass<"nvfp4-decompose-attention"> {
       product whose sizes the layout cannot hold (M, N multiples of 128, K
       a multiple of 4 blocks; Lq, the key tile dividing Lk, D, and Dv for
       P.V) stays a dequantized linalg product, with a remark saying why.
+    - `fused`: only the preparation (smoothing, rotation, quantization and
+      dequantization of Q, K and V) runs per head; the online softmax of
+      every head and query row is one `nvfp4.attention_rows` op, which the
+      CPU lowering runs as an scf.parallel loop over rows and the GPU
+      lowering as one kernel of a thread per row, both in the reference's
+      order (bit-exact).
 
-    nvfp4-lower-to-cpu runs it with `products=reference`; nvfp4-lower-to-gpu
-    with `products=scaled-matmul` (row_major scales on sm_90a, tcgen05 on
-    sm_100a).
+    nvfp4-lower-to-cpu runs it with `products=fused` by default;
+    nvfp4-lower-to-gpu with `products=fused` on sm_90a and
+    `products=scaled-matmul` (tcgen05 scales) on sm_100a. Both pipelines
+    take an `attention` option to choose another.
   }];
   let options = [
     Option<"products", "products", "std::string", "\"reference\"",
            "How Q.K^T and P.V are computed: reference (dequantize + "
-           "sequential contractions; bit-exact) or scaled-matmul "
-           "(nvfp4.scaled_matmul)">,
+           "sequential contractions; bit-exact), fused (one "
+           "nvfp4.attention_rows op for the online softmax; bit-exact) or "
+           "scaled-matmul (nvfp4.scaled_matmul)">,
     Option<"scaleLayout", "scale-layout", "std::string", "\"row_major\"",
            "Scale layout of the quantized operands with "
            "products=scaled-matmul: row_major or tcgen05">,
