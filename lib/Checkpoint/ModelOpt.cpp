@@ -117,6 +117,18 @@ float inputScaleFromAmax(float amax) {
   return tensorScaleForRule(ScaleRule::Static6, amax).gDec;
 }
 
+std::string fusedGroupOf(StringRef module) {
+  auto [parent, last] = module.rsplit('.');
+  if (last == module)
+    parent = "";
+  std::string prefix = parent.empty() ? "" : parent.str() + ".";
+  if (last == "q_proj" || last == "k_proj" || last == "v_proj")
+    return prefix + "{q,k,v}_proj";
+  if (last == "gate_proj" || last == "up_proj")
+    return prefix + "{gate,up}_proj";
+  return "";
+}
+
 /// The rule of `module`: the first matching binding, else four_over_six.
 static RuleBinding ruleFor(StringRef module, const PlanOptions &options) {
   for (const RuleBinding &binding : options.rules)
@@ -181,6 +193,7 @@ static Error planTensor(StringRef fileName, const TensorInfo &input,
   RuleBinding rule = ruleFor(module, options);
   plan.ruleSpec = rule.spec;
   plan.options = rule.options;
+  plan.fusedGroup = fusedGroupOf(plan.module);
   std::string error =
       validateQuantizeOptions(plan.options, plan.rows, plan.cols);
   if (!error.empty())
@@ -238,6 +251,31 @@ Expected<CheckpointPlan> planCheckpoint(StringRef fileName,
       return fail(fileName + ": the calibration file names module '" + module +
                   "', which is not quantized");
   std::sort(plan.excludeModules.begin(), plan.excludeModules.end());
+
+  // A fused group decodes with one weight_scale_2 and one input_scale.
+  std::map<std::string, const TensorPlan *> firstOfGroup;
+  std::map<std::string, float> groupInputScale;
+  for (const TensorPlan &t : plan.tensors) {
+    if (!t.quantize || t.fusedGroup.empty())
+      continue;
+    auto [it, inserted] = firstOfGroup.insert({t.fusedGroup, &t});
+    float divisor = tensorScaleForRule(t.options.rule, 1.0f).divisor;
+    float firstDivisor =
+        tensorScaleForRule(it->second->options.rule, 1.0f).divisor;
+    if (divisor != firstDivisor)
+      return fail(fileName + ": modules '" + it->second->module + "' (rule " +
+                  it->second->ruleSpec + ") and '" + t.module + "' (rule " +
+                  t.ruleSpec + ") are loaded as one fused layer " +
+                  t.fusedGroup +
+                  " with one weight_scale_2, so they need rules with the "
+                  "same tensor scale (static_6, scale_search and exact "
+                  "share one; four_over_six has its own)");
+    float &scale = groupInputScale[t.fusedGroup];
+    scale = std::max(scale, t.inputScale);
+  }
+  for (TensorPlan &t : plan.tensors)
+    if (t.quantize && !t.fusedGroup.empty())
+      t.inputScale = groupInputScale[t.fusedGroup];
 
   plan.header = layoutSafetensors(plan.outputs, header.metadata);
   StringMap<uint64_t> offsets;

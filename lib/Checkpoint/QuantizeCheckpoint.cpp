@@ -19,6 +19,7 @@
 #include <cerrno>
 #include <cmath>
 #include <cstring>
+#include <map>
 #include <memory>
 #include <unistd.h>
 
@@ -148,9 +149,10 @@ private:
 };
 } // namespace
 
-/// Quantizes one planned weight held in `input` and writes its outputs.
+/// Quantizes one planned weight held in `input` and writes its outputs;
+/// `groupAmax` is the amax of its fused group (0 when none).
 static Expected<TensorReport>
-quantizeTensor(const TensorPlan &t, const char *input, int fd,
+quantizeTensor(const TensorPlan &t, const char *input, float groupAmax, int fd,
                uint64_t dataStart, StringRef fileName, Workers &workers) {
   const uint64_t rows = t.rows, cols = t.cols;
   const size_t elementBytes = elementSize(t.type);
@@ -170,6 +172,7 @@ quantizeTensor(const TensorPlan &t, const char *input, int fd,
   });
   float amax =
       chunks ? *std::max_element(chunkAmax.begin(), chunkAmax.end()) : 0.0f;
+  amax = std::max(amax, groupAmax);
   QuantizeOptions options = t.options;
   if (amax > 0.0f && std::isfinite(amax)) {
     options.hasCalibratedAmax = true;
@@ -297,11 +300,33 @@ Expected<ConvertResult> convertCheckpoint(const ConvertOptions &options) {
   result.inputBytes = header->dataStart + totalBytes;
 
   Workers workers(std::max(1u, options.threads));
+  // The amax of each fused group first (a maximum, so exact in any order),
+  // read in bounded pieces like the copies below.
+  constexpr uint64_t kPiece = 64ull << 20;
+  std::map<std::string, float> groupAmax;
+  for (const TensorPlan &t : plan->tensors) {
+    if (!t.quantize || t.fusedGroup.empty())
+      continue;
+    const uint64_t elementBytes = elementSize(t.type);
+    const uint64_t pieceBytes = kPiece / elementBytes * elementBytes;
+    std::unique_ptr<char[]> piece(
+        new char[std::min(pieceBytes, t.input.bytes())]);
+    float &amax = groupAmax[t.fusedGroup];
+    for (uint64_t done = 0; done < t.input.bytes(); done += pieceBytes) {
+      uint64_t n = std::min(pieceBytes, t.input.bytes() - done);
+      if (Error err = readExactly(*input, piece.get(), n,
+                                  header->dataStart + t.input.begin + done))
+        return fail(options.input + ": tensor '" + t.input.name +
+                    "': cannot read: " + toString(std::move(err)));
+      amax =
+          std::max(amax, finiteAbsMax(piece.get(), t.type, n / elementBytes));
+    }
+  }
   const uint64_t outStart = plan->header.size();
   const size_t tensors = plan->tensors.size();
   // Copies move through a bounded buffer, so a large embedding never sits in
   // memory whole.
-  constexpr uint64_t kCopyPiece = 64ull << 20;
+  constexpr uint64_t kCopyPiece = kPiece;
   for (size_t i = 0; i < tensors; ++i) {
     const TensorPlan &t = plan->tensors[i];
     auto progress = [&](uint64_t done) {
@@ -330,7 +355,8 @@ Expected<ConvertResult> convertCheckpoint(const ConvertOptions &options) {
               readExactly(*input, data.get(), t.input.bytes(), inputOffset))
         return fail(what + ": cannot read: " + toString(std::move(err)));
       Expected<TensorReport> report = quantizeTensor(
-          t, data.get(), *model, outStart, options.input, workers);
+          t, data.get(), t.fusedGroup.empty() ? 0.0f : groupAmax[t.fusedGroup],
+          *model, outStart, options.input, workers);
       if (!report)
         return report.takeError();
       result.quantized.push_back(std::move(*report));

@@ -17,6 +17,8 @@
 #include "llvm/Support/WithColor.h"
 #include "llvm/Support/raw_ostream.h"
 
+#include <cstdio>
+
 using namespace llvm;
 using namespace mlir::fp4;
 using namespace mlir::fp4::checkpoint;
@@ -160,6 +162,13 @@ public:
 };
 } // namespace
 
+/// Nine significant digits: reading them back gives the exact float.
+static std::string exact(float value) {
+  char text[32];
+  std::snprintf(text, sizeof(text), "%.9g", value);
+  return text;
+}
+
 static void printReport(raw_ostream &os, const ConvertResult &result) {
   os << formatv("{0,-48} {1,-12} {2,-5} {3,-21} {4,-14} {5,-14} {6,-14} "
                 "{7}\n",
@@ -169,10 +178,8 @@ static void printReport(raw_ostream &os, const ConvertResult &result) {
     os << formatv("{0,-48} {1,-12} {2,-5} {3,-21} {4,-14} {5,-14} {6,-14} "
                   "{7}{8}\n",
                   r.name, formatv("{0}x{1}", r.rows, r.cols).str(), r.dtype,
-                  r.rule, formatv("{0:e}", r.amax).str(),
-                  formatv("{0:e}", r.weightScale2).str(),
-                  r.hasInputScale ? formatv("{0:e}", r.inputScale).str()
-                                  : std::string("-"),
+                  r.rule, exact(r.amax), exact(r.weightScale2),
+                  r.hasInputScale ? exact(r.inputScale) : std::string("-"),
                   formatv("{0:e}", r.relativeError).str(),
                   r.nanBlocks ? formatv(" ({0} NaN blocks)", r.nanBlocks).str()
                               : std::string());

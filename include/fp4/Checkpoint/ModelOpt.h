@@ -65,6 +65,14 @@ const std::vector<std::string> &defaultExcludePatterns();
 llvm::Expected<std::map<std::string, float>>
 readCalibration(llvm::StringRef path);
 
+/// The fused layer a module is loaded into, or "": vLLM loads
+/// PREFIX.{q,k,v}_proj as one qkv_proj and PREFIX.{gate,up}_proj as one
+/// gate_up_proj, and uses the maximum of their weight_scale_2 (and
+/// input_scale) for the whole fused weight. So the members of a group are
+/// quantized against one amax, the maximum of theirs, and must use rules
+/// with the same tensor scale divisor; then their weight_scale_2 are equal.
+std::string fusedGroupOf(llvm::StringRef module);
+
 /// What to quantize and how.
 struct PlanOptions {
   /// First match wins; modules no rule matches use four_over_six (mse).
@@ -82,6 +90,7 @@ struct TensorPlan {
   std::string module; ///< Name without ".weight" (quantized tensors).
   std::string ruleSpec;
   QuantizeOptions options;
+  std::string fusedGroup; ///< fusedGroupOf(module).
   ElementType type = ElementType::F32;
   uint64_t rows = 0, cols = 0;
   bool hasInputScale = false;
@@ -106,8 +115,10 @@ struct CheckpointPlan {
 /// Plans the conversion of the safetensors file `fileName` with `header`.
 /// Errors (with the file and tensor names): a tensor that would be
 /// quantized but has a dtype other than BF16/F16/F32 or a K that is not a
-/// multiple of 16, a name clash with an output tensor, and calibration
-/// entries missing for a quantized module.
+/// multiple of 16, a name clash with an output tensor, calibration entries
+/// missing for a quantized module, and members of a fused group with rules
+/// of different tensor scales. The members of a fused group share the
+/// largest input_scale of the group.
 llvm::Expected<CheckpointPlan> planCheckpoint(llvm::StringRef fileName,
                                               const SafetensorsHeader &header,
                                               const PlanOptions &options);

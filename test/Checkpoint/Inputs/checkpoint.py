@@ -116,6 +116,15 @@ def decode(weight, weight_scale, weight_scale_2):
     return (E2M1[codes] * scale) * np.float32(weight_scale_2)
 
 
+def fused_group(module):
+    """vLLM loads PREFIX.{q,k,v}_proj and PREFIX.{gate,up}_proj as one layer."""
+    prefix, _, last = module.rpartition(".")
+    for group in (("q_proj", "k_proj", "v_proj"), ("gate_proj", "up_proj")):
+        if last in group:
+            return prefix + "." + "".join(group)
+    return None
+
+
 def fail(message):
     print("FAIL: " + message)
     sys.exit(1)
@@ -132,6 +141,7 @@ def check(in_dir, out_dir, report_path):
     expected_names = set()
     quantized = copied = 0
     excluded = []
+    groups = {}
     for name in src.keys():
         x = src.get_tensor(name)
         module = name[: -len(".weight")]
@@ -167,9 +177,11 @@ def check(in_dir, out_dir, report_path):
         with tempfile.TemporaryDirectory() as tmp:
             raw = os.path.join(tmp, "in")
             x.tofile(raw)
+            # The amax used: the weight's own, or its fused group's.
             stdout = subprocess.run(
                 ["fp4-quantize", "--input", raw, "--dtype", dtype, "--shape", "%dx%d" % (n, k),
-                 "--format", "nvfp4", "--rule", rule, "--out-values", raw + ".v",
+                 "--format", "nvfp4", "--rule", rule, "--amax", report[name][4],
+                 "--out-values", raw + ".v",
                  "--out-scales", raw + ".s", "--out-dequantized", raw + ".d"],
                 check=True, capture_output=True, text=True).stdout
             lib_values = np.fromfile(raw + ".v", np.uint8)
@@ -182,7 +194,12 @@ def check(in_dir, out_dir, report_path):
             fail(module + ".weight_scale differs from the library's scale bytes")
         if scale_2.item() != np.float32(g):
             fail("%s.weight_scale_2 %r != library decode scale %r" % (module, scale_2.item(), g))
-        amax = np.float32(calibration[module])
+        group = fused_group(module)
+        amaxes = [v for m, v in calibration.items() if group and fused_group(m) == group]
+        amax = np.float32(max(amaxes) if group else calibration[module])
+        own = np.float32(np.abs(x.astype(np.float32)).max())
+        groups.setdefault(group or module, []).append((module, own, scale_2.item(),
+                                                       np.float32(report[name][4])))
         expected_input = np.float32(1) / (np.float32(2688) / amax)
         if input_scale.item() != expected_input:
             fail("%s.input_scale %r != 1/(2688/%r)" % (module, input_scale.item(), amax))
@@ -195,6 +212,14 @@ def check(in_dir, out_dir, report_path):
         if abs(rel - float(report[name][7])) > 1e-5 * rel:
             fail("%s: report error %s, numpy %r" % (name, report[name][7], rel))
         print("%s: %s %s matches the library (rel error %.4g)" % (module, x.dtype, rule, rel))
+    # A fused group: one amax (the largest of its members), one weight_scale_2.
+    for group, members in groups.items():
+        if len({m[2] for m in members}) != 1 or \
+                any(m[3] != max(mm[1] for mm in members) for m in members):
+            fail("fused group %s: %r" % (group, members))
+    if sorted(len(m) for m in groups.values() if len(m) > 1) != [2, 3]:
+        fail("expected the fused groups {q,k,v}_proj and {gate,up}_proj: %r" % groups)
+    print("fused {q,k,v}_proj and {gate,up}_proj share weight_scale_2 and input_scale")
     if set(out.keys()) != expected_names:
         fail("unexpected output tensors %r" % (set(out.keys()) ^ expected_names))
     hf = json.load(open(os.path.join(out_dir, "hf_quant_config.json")))
