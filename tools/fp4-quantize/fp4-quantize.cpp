@@ -30,13 +30,16 @@ const char *const kUsage =
     "                    [--scale-layout row-major|tcgen05]\n"
     "                    [--rounding nearest|stochastic] [--seed N]\n"
     "                    --out-values FILE --out-scales FILE\n"
+    "                    [--out-dequantized FILE]\n"
     "\n"
     "Quantizes a raw little-endian row-major M x K tensor. Writes the packed\n"
     "E2M1 codes (two per byte, even element in the low nibble) and one scale\n"
     "byte per block (E4M3 for nvfp4, UE8M0 for mxfp4). Blocks run along K\n"
     "(along M with --transpose). mse, mae and abs_max are Four Over Six with\n"
     "that error metric. --amax X (nvfp4; decimal or hex float) replaces the\n"
-    "tensor amax. Prints the tensor amax and the dequantization divisor.\n";
+    "tensor amax. Prints the tensor amax, the dequantization divisor and the\n"
+    "decode tensor scale g. --out-dequantized writes the library's\n"
+    "dequantized values (e2m1 * scale) * g as raw little-endian f32.\n";
 
 int fail(const std::string &message) {
   std::fprintf(stderr, "fp4-quantize: error: %s\n", message.c_str());
@@ -69,7 +72,8 @@ bool writeAtomically(const std::string &path, const std::vector<uint8_t> &data,
 }
 
 struct Args {
-  std::string input, dtype, shape, format, rule, outValues, outScales;
+  std::string input, dtype, shape, format, rule, outValues, outScales,
+      outDequantized;
   std::string scaleLayout = "row-major", rounding = "nearest", amax, seed;
   bool block2D = false, transpose = false;
 };
@@ -91,18 +95,19 @@ std::string parseArgs(int argc, char **argv, Args &a, bool &help) {
       a.transpose = true;
       continue;
     }
-    std::string *slot = flag == "--input"          ? &a.input
-                        : flag == "--dtype"        ? &a.dtype
-                        : flag == "--shape"        ? &a.shape
-                        : flag == "--format"       ? &a.format
-                        : flag == "--rule"         ? &a.rule
-                        : flag == "--amax"         ? &a.amax
-                        : flag == "--out-values"   ? &a.outValues
-                        : flag == "--out-scales"   ? &a.outScales
-                        : flag == "--scale-layout" ? &a.scaleLayout
-                        : flag == "--rounding"     ? &a.rounding
-                        : flag == "--seed"         ? &a.seed
-                                                   : nullptr;
+    std::string *slot = flag == "--input"             ? &a.input
+                        : flag == "--dtype"           ? &a.dtype
+                        : flag == "--shape"           ? &a.shape
+                        : flag == "--format"          ? &a.format
+                        : flag == "--rule"            ? &a.rule
+                        : flag == "--amax"            ? &a.amax
+                        : flag == "--out-values"      ? &a.outValues
+                        : flag == "--out-scales"      ? &a.outScales
+                        : flag == "--scale-layout"    ? &a.scaleLayout
+                        : flag == "--rounding"        ? &a.rounding
+                        : flag == "--seed"            ? &a.seed
+                        : flag == "--out-dequantized" ? &a.outDequantized
+                                                      : nullptr;
     if (!slot)
       return "unknown argument '" + flag + "' (see --help)";
     if (i + 1 >= argc)
@@ -223,18 +228,38 @@ int main(int argc, char **argv) {
   if (!result.ok)
     return fail(result.error);
 
-  std::string tmpValues, tmpScales;
-  bool ok = writeAtomically(args.outValues, values, tmpValues) &&
-            writeAtomically(args.outScales, scales, tmpScales) &&
-            std::rename(tmpValues.c_str(), args.outValues.c_str()) == 0 &&
-            std::rename(tmpScales.c_str(), args.outScales.c_str()) == 0;
+  const QuantizeInfo &info = result.info;
+  const float decodeScale = decodeTensorScale(options, info);
+  std::vector<uint8_t> dequantized;
+  if (!args.outDequantized.empty()) {
+    std::vector<float> out(info.outRows * info.outCols);
+    err = dequantize(values.data(), scales.data(), info.outRows, info.outCols,
+                     options.format, options.scaleLayout, decodeScale,
+                     out.data());
+    if (!err.empty())
+      return fail(err);
+    dequantized.resize(out.size() * sizeof(float));
+    std::memcpy(dequantized.data(), out.data(), dequantized.size());
+  }
+
+  std::string tmpValues, tmpScales, tmpDequantized;
+  bool ok =
+      writeAtomically(args.outValues, values, tmpValues) &&
+      writeAtomically(args.outScales, scales, tmpScales) &&
+      (args.outDequantized.empty() ||
+       writeAtomically(args.outDequantized, dequantized, tmpDequantized)) &&
+      std::rename(tmpValues.c_str(), args.outValues.c_str()) == 0 &&
+      std::rename(tmpScales.c_str(), args.outScales.c_str()) == 0 &&
+      (args.outDequantized.empty() ||
+       std::rename(tmpDequantized.c_str(), args.outDequantized.c_str()) == 0);
   if (!ok) {
     std::remove(tmpValues.c_str());
     std::remove(tmpScales.c_str());
+    if (!tmpDequantized.empty())
+      std::remove(tmpDequantized.c_str());
     return fail("cannot write '" + args.outValues + "' / '" + args.outScales +
                 "': " + std::strerror(errno));
   }
-  const QuantizeInfo &info = result.info;
   std::printf("fp4-quantize: %llux%llu %s -> %s %s%s: %llu blocks, %llu NaN "
               "blocks\n",
               (unsigned long long)info.outRows,
@@ -244,5 +269,6 @@ int main(int argc, char **argv) {
               (unsigned long long)info.nanBlocks);
   std::printf("amax: %a (%.9g)\n", info.amax, info.amax);
   std::printf("divisor: %.9g\n", info.divisor);
+  std::printf("decode scale: %a\n", decodeScale);
   return 0;
 }

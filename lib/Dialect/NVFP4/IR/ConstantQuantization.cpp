@@ -6,6 +6,7 @@
 
 #include "fp4/Dialect/NVFP4/IR/ConstantQuantization.h"
 #include "fp4/Dialect/NVFP4/IR/NVFP4.h"
+#include "fp4/Numerics/ChunkedQuantize.h"
 #include "fp4/Numerics/Float16.h"
 
 #include "mlir/IR/Builders.h"
@@ -134,97 +135,11 @@ private:
 };
 } // namespace
 
-/// Copies rows [c0, c0 + count) of the transpose of a rows x cols matrix of
-/// `Element`s into `chunk` (count x rows, row-major). In 32-row tiles: the
-/// chunk's rows are a power-of-two stride apart, and writing one element per
-/// row per step would thrash the cache sets.
-template <typename Element>
-static void transposeRows(const char *input, uint64_t rows, uint64_t cols,
-                          uint64_t c0, uint64_t count, char *chunk) {
-  auto *in = reinterpret_cast<const Element *>(input);
-  auto *out = reinterpret_cast<Element *>(chunk);
-  constexpr uint64_t kTile = 32;
-  for (uint64_t r0 = 0; r0 < rows; r0 += kTile) {
-    uint64_t r1 = std::min(rows, r0 + kTile);
-    for (uint64_t c = 0; c < count; ++c)
-      for (uint64_t r = r0; r < r1; ++r)
-        out[c * rows + r] = in[r * cols + c0 + c];
-  }
-}
-
-/// transposeRows for the element size of `bytes`, into `chunk` (resized).
+/// fp4::copyTransposedRows for the bytes of a constant.
 static void copyTransposedRows(const ConstantBytes &bytes, uint64_t rows,
                                uint64_t cols, uint64_t c0, uint64_t count,
                                std::vector<char> &chunk) {
-  size_t elementBytes = fp4::elementSize(bytes.type);
-  chunk.resize(count * rows * elementBytes);
-  if (elementBytes == 2)
-    transposeRows<uint16_t>(bytes.data, rows, cols, c0, count, chunk.data());
-  else
-    transposeRows<uint32_t>(bytes.data, rows, cols, c0, count, chunk.data());
-}
-
-/// The library's quantize, 128 result rows at a time, the chunks spread
-/// over MLIR's thread pool (one at a time under --mlir-disable-threading).
-/// Each chunk is quantized as it is (a transposed one copied out first) with
-/// the whole tensor's amax as the calibrated amax: every block sees the same
-/// values and the same tensor scale, so the bytes are those of one
-/// whole-tensor call for any number of threads (test/Dialect/NVFP4/
-/// fold-threads.mlir). A transposed whole-tensor call would also read the
-/// input with a stride of a full row, about three times slower on a 4096 x
-/// 14336 weight. Only for round-to-nearest (stochastic rounding draws by
-/// element position), row blocks, and a finite, positive amax (else the
-/// whole-tensor call handles the zero case).
-static std::optional<fp4::QuantizeResult>
-quantizeInChunks(MLIRContext *context, const ConstantBytes &bytes,
-                 uint64_t rows, uint64_t cols, fp4::QuantizeOptions options,
-                 uint8_t *data, uint8_t *scales) {
-  // 16x16 tiles keep the whole-tensor call (their scales are per tile).
-  if (options.rounding != fp4::Rounding::Nearest || options.block2D)
-    return std::nullopt;
-  bool nvfp4 = options.format == fp4::Format::NVFP4;
-  if (nvfp4 && !options.hasCalibratedAmax) {
-    float amax = fp4::finiteAbsMax(bytes.data, bytes.type, rows * cols);
-    if (!(amax > 0.0f) || !std::isfinite(amax))
-      return std::nullopt;
-    options.hasCalibratedAmax = true;
-    options.amax = amax;
-  }
-  const bool transpose = options.transpose;
-  options.transpose = false;
-  uint64_t outRows = transpose ? cols : rows, outCols = transpose ? rows : cols;
-  uint64_t scaleCols = outCols / fp4::blockSize(options.format);
-  constexpr uint64_t kChunk = 128;
-  const uint64_t chunks = (outRows + kChunk - 1) / kChunk;
-  const size_t elementBytes = fp4::elementSize(bytes.type);
-  std::vector<fp4::QuantizeResult> parts(chunks);
-  parallelFor(context, 0, chunks, [&](size_t i) {
-    uint64_t r0 = i * kChunk, count = std::min(kChunk, outRows - r0);
-    std::vector<char> chunk;
-    const char *input = bytes.data + r0 * outCols * elementBytes;
-    if (transpose) {
-      copyTransposedRows(bytes, rows, cols, r0, count, chunk);
-      input = chunk.data();
-    }
-    parts[i] = fp4::quantize(
-        input, bytes.type, count, outCols, options, data + r0 * outCols / 2,
-        fp4::packedValuesBytes(options, count, outCols),
-        scales + fp4::scaleOffset(options.scaleLayout, r0, 0, scaleCols),
-        fp4::scaleBytes(options, count, outCols));
-  });
-  fp4::QuantizeResult total;
-  uint64_t nanBlocks = 0;
-  for (const fp4::QuantizeResult &part : parts) {
-    if (!part.ok)
-      return part;
-    nanBlocks += part.info.nanBlocks;
-    total = part;
-  }
-  total.info.nanBlocks = nanBlocks;
-  total.info.outRows = outRows;
-  total.info.outCols = outCols;
-  total.info.numBlocks = outRows * scaleCols;
-  return total;
+  fp4::copyTransposedRows(bytes.data, bytes.type, rows, cols, c0, count, chunk);
 }
 
 FailureOr<QuantizedConstant>
@@ -262,14 +177,18 @@ nvfp4::quantizeConstant(ElementsAttr input, const fp4::QuantizeOptions &options,
   auto [dataType, scalesType] =
       getQuantizedTypes(input.getContext(), outRows, outCols, options);
   ResultBuffer data(dataType, "nvfp4_data"), scales(scalesType, "nvfp4_scales");
-  std::optional<fp4::QuantizeResult> chunked =
-      quantizeInChunks(input.getContext(), *bytes, rows, cols, options,
-                       data.data(), scales.data());
-  fp4::QuantizeResult result =
-      chunked
-          ? *chunked
-          : fp4::quantize(bytes->data, bytes->type, rows, cols, options,
-                          data.data(), data.size, scales.data(), scales.size);
+  // 128 result rows at a time over MLIR's thread pool (one at a time under
+  // --mlir-disable-threading); the bytes are those of one whole-tensor call
+  // for any number of threads (test/Dialect/NVFP4/fold-threads.mlir). A
+  // transposed whole-tensor call would also read the input with a stride of
+  // a full row, about three times slower on a 4096 x 14336 weight.
+  MLIRContext *context = input.getContext();
+  fp4::QuantizeResult result = fp4::quantizeInChunks(
+      bytes->data, bytes->type, rows, cols, options, data.data(), data.size,
+      scales.data(), scales.size,
+      [context](size_t count, const std::function<void(size_t)> &body) {
+        parallelFor(context, 0, count, body);
+      });
   if (!result.ok) {
     error = result.error;
     return failure();
