@@ -66,6 +66,17 @@ if config.fp4_build_plugins:
     config.substitutions.append(("%mlir_opt_fp4", "%s --load-dialect-plugin=%s --load-pass-plugin=%s"
                                  % (upstream_mlir_opt, dialect_plugin, pass_plugin)))
 
+# The CMake package (cmake/FP4MLIRPackage.cmake): test/Downstream installs
+# this build and builds a project against it with the same toolchain. Not from
+# a sanitized build, whose libraries need the sanitizer runtime to link.
+if config.fp4_enable_mlir and not config.fp4_sanitize:
+    config.available_features.add("cmake-package")
+    config.substitutions.append(("%fp4_obj_root", config.fp4_obj_root))
+    config.substitutions.append(("%cmake", config.cmake))
+    config.substitutions.append(("%ninja", config.ninja))
+    config.substitutions.append(("%c_compiler", config.c_compiler))
+    config.substitutions.append(("%cxx_compiler", config.cxx_compiler))
+
 # mlir-runner's C runtime (vector.print), shipped beside the MLIR tools.
 runner_utils = os.path.join(config.mlir_tools_dir, "..", "lib", "libmlir_c_runner_utils.so")
 if os.path.exists(runner_utils):
