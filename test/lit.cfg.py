@@ -51,6 +51,32 @@ else:
     # Without MLIR only the numerics tests can run.
     config.excludes += ["Dialect", "Conversion", "Pipelines", "Toolchain", "fp4-opt"]
 
+# The upstream mlir-opt, and the same tool with our plugins (lib/Plugins):
+# tests run it with `%if mlir-opt-plugins %{ ... %}` beside their fp4-opt
+# RUN lines, so both share one set of checks. No plugins in sanitized builds
+# (an uninstrumented host cannot load instrumented code).
+upstream_mlir_opt = os.path.join(config.mlir_tools_dir, "mlir-opt")
+config.substitutions.append(("%upstream_mlir_opt", upstream_mlir_opt))
+if config.fp4_build_plugins:
+    config.available_features.add("mlir-opt-plugins")
+    dialect_plugin = os.path.join(config.fp4_lib_dir, "FP4DialectPlugin.so")
+    pass_plugin = os.path.join(config.fp4_lib_dir, "FP4PassPlugin.so")
+    config.substitutions.append(("%fp4_dialect_plugin", dialect_plugin))
+    config.substitutions.append(("%fp4_pass_plugin", pass_plugin))
+    config.substitutions.append(("%mlir_opt_fp4", "%s --load-dialect-plugin=%s --load-pass-plugin=%s"
+                                 % (upstream_mlir_opt, dialect_plugin, pass_plugin)))
+
+# The CMake package (cmake/FP4MLIRPackage.cmake): test/Downstream installs
+# this build and builds a project against it with the same toolchain. Not from
+# a sanitized build, whose libraries need the sanitizer runtime to link.
+if config.fp4_enable_mlir and not config.fp4_sanitize:
+    config.available_features.add("cmake-package")
+    config.substitutions.append(("%fp4_obj_root", config.fp4_obj_root))
+    config.substitutions.append(("%cmake", config.cmake))
+    config.substitutions.append(("%ninja", config.ninja))
+    config.substitutions.append(("%c_compiler", config.c_compiler))
+    config.substitutions.append(("%cxx_compiler", config.cxx_compiler))
+
 # mlir-runner's C runtime (vector.print), shipped beside the MLIR tools.
 runner_utils = os.path.join(config.mlir_tools_dir, "..", "lib", "libmlir_c_runner_utils.so")
 if os.path.exists(runner_utils):

@@ -4,6 +4,7 @@
 // promised by dialect 'scf' but never implemented").
 // RUN: fp4-opt --nvfp4-quantize-matmuls=scale-layout=row_major --nvfp4-lower-to-cpu --split-input-file %s | FileCheck %s
 // RUN: fp4-opt --nvfp4-quantize-matmuls --nvfp4-lower-to-sm100a="host=true" --split-input-file %s | FileCheck %s --check-prefix=HOST
+// RUN: %if mlir-opt-plugins %{ %mlir_opt_fp4 --pass-pipeline='builtin.module(nvfp4-quantize-matmuls,nvfp4-lower-to-sm100a{host=true})' --split-input-file %s | FileCheck %s --check-prefix=HOST %}
 
 // CHECK-LABEL: llvm.func @batch_accumulate
 // HOST-LABEL: llvm.func @batch_accumulate

@@ -2,6 +2,7 @@
 // whose error sums are ordered reductions (no reassociation flags).
 // RUN: fp4-opt --nvfp4-lower-to-cpu %s | FileCheck %s --check-prefix=MLIR
 // RUN: fp4-opt --nvfp4-lower-to-cpu %s | mlir-translate --mlir-to-llvmir | FileCheck %s --check-prefix=LLVM
+// RUN: %if mlir-opt-plugins %{ %mlir_opt_fp4 --pass-pipeline='builtin.module(nvfp4-lower-to-cpu)' %s | FileCheck %s --check-prefix=MLIR %}
 
 // MLIR-LABEL: llvm.func @quantize
 // MLIR-NOT:   nvfp4.

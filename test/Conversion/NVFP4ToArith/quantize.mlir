@@ -1,4 +1,5 @@
 // RUN: fp4-opt --convert-nvfp4-to-arith --split-input-file %s | FileCheck %s
+// RUN: %if mlir-opt-plugins %{ %mlir_opt_fp4 --pass-pipeline='builtin.module(convert-nvfp4-to-arith)' --split-input-file %s | FileCheck %s %}
 
 // The standard rule: amax loop, tensor scale, candidate table, block loop.
 // CHECK-LABEL: func.func @static_6

@@ -1,4 +1,5 @@
 // RUN: fp4-opt --convert-nvfp4-to-nvvm --split-input-file %s | FileCheck %s
+// RUN: %if mlir-opt-plugins %{ %mlir_opt_fp4 --pass-pipeline='builtin.module(convert-nvfp4-to-nvvm)' --split-input-file %s | FileCheck %s %}
 
 // NVFP4 four_over_six: an amax kernel (warp max, then atomic max, of the
 // finite |x| bits),

@@ -2,6 +2,7 @@
 // independent test vectors of algorithms.md section 7 (A-D) and values worked
 // out by hand from the format definitions, not output of the library.
 // RUN: fp4-opt %s -canonicalize -split-input-file | FileCheck %s
+// RUN: %if mlir-opt-plugins %{ %mlir_opt_fp4 %s -canonicalize -split-input-file | FileCheck %s %}
 
 // Vector A, static_6: scale 0x7E (448), codes 7 6 6 5 4 4 3 2 2 2 1 0 0 A E E,
 // packed 67 56 44 23 22 01 A0 EE; g = 1 / (2688 / 6).

@@ -1,5 +1,6 @@
 // One case per distinct nvfp4 verifier message.
 // RUN: fp4-opt %s -split-input-file -verify-diagnostics
+// RUN: %if mlir-opt-plugins %{ %mlir_opt_fp4 %s -split-input-file -verify-diagnostics %}
 
 func.func @four_over_six_needs_metric(%x: tensor<16x16xf32>) {
   // expected-error @+1 {{scale rule 'four_over_six' needs a metric (metric = mse | mae | abs_max)}}

@@ -2,6 +2,7 @@
 // the custom and the generic form.
 // RUN: fp4-opt %s | fp4-opt | FileCheck %s
 // RUN: fp4-opt %s --mlir-print-op-generic | fp4-opt | FileCheck %s
+// RUN: %if mlir-opt-plugins %{ %mlir_opt_fp4 %s | %mlir_opt_fp4 | FileCheck %s %}
 
 // CHECK-LABEL: func.func @amax
 func.func @amax(%x: tensor<128x64xbf16>) -> f32 {

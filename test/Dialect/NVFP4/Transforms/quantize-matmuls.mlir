@@ -1,5 +1,6 @@
 // RUN: fp4-opt --nvfp4-quantize-matmuls --split-input-file %s | FileCheck %s
 // RUN: fp4-opt --nvfp4-quantize-matmuls="weight-rule=exact activation-rule=search:3 format=mxfp4 scale-layout=row_major" --split-input-file %s | FileCheck %s --check-prefix=MX
+// RUN: %if mlir-opt-plugins %{ %mlir_opt_fp4 --pass-pipeline='builtin.module(nvfp4-quantize-matmuls{weight-rule=exact activation-rule=search:3 format=mxfp4 scale-layout=row_major})' --split-input-file %s | FileCheck %s --check-prefix=MX %}
 
 // linalg.matmul with a zero accumulator: activations quantized as they are,
 // the K x N weight quantized transposed (K-major), both with the default
