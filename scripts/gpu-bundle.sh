@@ -9,6 +9,9 @@
 #                              package (needs only the driver)
 #   golden/*/input.bf16        the golden inputs the quantize check reads
 #   bench/                     the benchmark kernels (bench/gpu-bench.py)
+#   attention-table.o          every configuration of fp4-bench-attention's
+#                              accuracy table as a compiled nvfp4.attention
+#                              (fp4-bench-attention --emit-gpu)
 #   models/NAME.o, NAME.*      the example MLP and decoder layer compiled
 #                              for sm_90a, their input and the same NVFP4
 #                              model's output on the CPU (fp4-model-check)
@@ -53,6 +56,14 @@ fp4-opt --nvfp4-lower-to-gpu="chip=sm_90a format=bin" "$out/bench/bench.mlir" \
 "$FP4_VENV/bin/python" "$FP4_ROOT/bench/gpu-bench-manifest.py" \
   "$out/bench/bench.lowered.mlir" "$out/bench/bench.json" "$out/bench"
 rm "$out/bench/bench.lowered.mlir"
+fp4_phase_end
+fi
+
+if [ "${FP4_NO_BENCH:-0}" != 1 ]; then
+fp4_phase_start "gpu bundle: the attention accuracy table for sm_90a"
+fp4-bench-attention --emit-gpu "$out/attention-table.mlir"
+compile_object "$out/attention-table.mlir" "$out/attention-table.o"
+rm "$out/attention-table.mlir"
 fp4_phase_end
 fi
 

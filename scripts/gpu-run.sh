@@ -4,6 +4,7 @@
 #   scripts/gpu-run.sh [BUNDLE_DIR]
 # Links fp4-gpu-check from its sources, the numerics library and the
 # bundle's cases.o, runs it (every case against the numerics library), then
+# the models, the attention accuracy table (fp4-bench-attention --gpu) and
 # the benchmarks (bench/gpu-bench.py, PyTorch for the baselines) when the
 # bundle has them. Results go to $FP4_GPU_OUT (default: the bundle).
 set -euo pipefail
@@ -46,6 +47,19 @@ if [ -x models/attention-bench.run ]; then
     > "$results/attention-bench.log" || status=1
   python3 "$root/bench/gpu-attention-sdpa.py" "$results/attention-bench.log" \
     | tee -a "$results/attention-bench.log" || status=1
+fi
+if [ -f attention-table.o ]; then
+  echo "==> attention accuracy table: fp4-bench-attention --gpu"
+  g++ -O2 -std=c++17 -ffp-contract=off -fno-fast-math \
+    -I"$root/include" -I"$root/tools/fp4-cpu-check" \
+    "$root/bench/fp4-bench-attention.cpp" \
+    "$root/tools/fp4-cpu-check/KernelSource.cpp" \
+    "$root/tools/fp4-gpu-check/MemRefCopy.cpp" \
+    "$root"/lib/Numerics/*.cpp attention-table.o \
+    -L. -lmlir_cuda_runtime -ldl -rdynamic -Wl,-rpath,'$ORIGIN' \
+    -o fp4-bench-attention
+  ./fp4-bench-attention --gpu | tee "$results/attention-table-gpu.log" \
+    || status=1
 fi
 if [ -f bench/manifest.json ]; then
   echo "==> bench/gpu-bench.py"

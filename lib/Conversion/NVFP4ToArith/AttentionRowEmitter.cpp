@@ -90,10 +90,13 @@ void AttentionRowEmitter::emitTableEntry(ImplicitLocOpBuilder &b, Value table,
   quantizer(b, none).emitTableEntry(row, table, ps.gDec, ps.amax);
 }
 
-AttentionRowScratch
-AttentionRowEmitter::allocScratch(ImplicitLocOpBuilder &b) const {
+AttentionRowScratch AttentionRowEmitter::allocScratch(ImplicitLocOpBuilder &b,
+                                                      bool heap) const {
   auto scratchBuffer = [&](ArrayRef<int64_t> shape, Type element) -> Value {
-    return memref::AllocaOp::create(b, MemRefType::get(shape, element));
+    auto type = MemRefType::get(shape, element);
+    if (heap)
+      return memref::AllocOp::create(b, type);
+    return memref::AllocaOp::create(b, type);
   };
   Type f32Type = b.getF32Type(), i8 = b.getI8Type();
   AttentionRowScratch s;

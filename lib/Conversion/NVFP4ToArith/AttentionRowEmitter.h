@@ -51,8 +51,11 @@ public:
   /// Row `index` of P's candidate table.
   void emitTableEntry(ImplicitLocOpBuilder &b, Value table, Value index,
                       const PScaleValues &ps) const;
-  /// memref.alloca's of one row's scratch.
-  AttentionRowScratch allocScratch(ImplicitLocOpBuilder &b) const;
+  /// One row's scratch: memref.alloca (a GPU thread's local memory, at the
+  /// kernel's entry) or, with `heap`, memref.alloc (buffer deallocation
+  /// frees it).
+  AttentionRowScratch allocScratch(ImplicitLocOpBuilder &b,
+                                   bool heap = false) const;
   /// Query row `i` (index) of head `g` (index) into buffers.out.
   void emitRow(ImplicitLocOpBuilder &b, const AttentionRowBuffers &buffers,
                const AttentionRowScratch &scratch, Value table,

@@ -1,8 +1,8 @@
 //===- AttentionRowsPatterns.cpp - nvfp4.attention_rows to scf loops ------===//
 //
 // nvfp4.attention_rows becomes P's candidate table, then an scf.parallel
-// loop over (head, query row) whose body is one row (AttentionRowEmitter) in
-// a memref.alloca_scope, so that its scratch is freed every iteration.
+// loop over (head, query row) whose body is one row (AttentionRowEmitter)
+// with its scratch on the heap (buffer deallocation frees it per row).
 //
 //===----------------------------------------------------------------------===//
 
@@ -36,7 +36,7 @@ struct AttentionRowsLowering : OpRewritePattern<AttentionRowsOp> {
         read(op.getKBf16()),       read(op.getScoreCorrection()),
         allocBuffer(b, resultType)};
     PScaleValues ps = emitter.emitPScale(b);
-    Value table = memref::AllocaOp::create(b, emitter.tableType());
+    Value table = memref::AllocOp::create(b, emitter.tableType());
     auto index = [&](int64_t v) {
       return arith::ConstantIndexOp::create(b, v);
     };
@@ -52,14 +52,14 @@ struct AttentionRowsLowering : OpRewritePattern<AttentionRowsOp> {
         ValueRange{index(emitter.heads()), index(emitter.queries())},
         ValueRange{index(1), index(1)},
         [&](OpBuilder &nested, Location loc, ValueRange ivs) {
-          auto scope = memref::AllocaScopeOp::create(nested, loc, TypeRange{});
-          Block *body = new Block();
-          scope.getBodyRegion().push_back(body);
+          // Heap scratch, which buffer deallocation frees at the end of the
+          // row: scf loops are automatic allocation scopes, so an
+          // alloca_scope here is inlined away by the canonicalizer, and their
+          // lowering to cf does not restore the stack: allocas would grow it
+          // by every row.
           ImplicitLocOpBuilder ib(loc, nested);
-          ib.setInsertionPointToStart(body);
-          AttentionRowScratch scratch = emitter.allocScratch(ib);
+          AttentionRowScratch scratch = emitter.allocScratch(ib, /*heap=*/true);
           emitter.emitRow(ib, buffers, scratch, table, ps, ivs[0], ivs[1]);
-          memref::AllocaScopeReturnOp::create(ib, ValueRange{});
         });
     rewriter.replaceOp(op, bufferToTensor(b, buffers.out, resultType));
     return success();

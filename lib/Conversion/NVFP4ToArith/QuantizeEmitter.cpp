@@ -216,7 +216,10 @@ void QuantizeEmitter::emitTableEntry(Value iv, Value table, Value gDec,
 
 Value QuantizeEmitter::emitTable(Value gDec, Value amax) {
   auto tableType = MemRefType::get({256, 8}, b.getF32Type());
-  Value table = memref::AllocaOp::create(b, tableType);
+  // On the heap (buffer deallocation frees it): an alloca in a loop
+  // (attention's per-head loop) would grow the stack by every iteration, as
+  // scf loops are allocation scopes whose lowering does not restore it.
+  Value table = memref::AllocOp::create(b, tableType);
   scf::ForOp::create(
       b, index(0), index(topByte() + 1), index(1), ValueRange{},
       [&](OpBuilder &nested, Location loc, Value iv, ValueRange) {

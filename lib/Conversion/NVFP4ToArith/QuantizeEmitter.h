@@ -84,7 +84,8 @@ public:
   /// Row `index` (an index value) of the 256 x 8 candidate table `table`:
   /// r and xhat[1..7] of scale byte `index` (makeCandidateTable).
   void emitTableEntry(Value index, Value table, Value gDec, Value amax);
-  /// A memref.alloca'd table filled by a loop over every scale byte.
+  /// A memref.alloc'd table (buffer deallocation frees it) filled by a loop
+  /// over every scale byte.
   Value emitTable(Value gDec, Value amax);
   /// Quantizes block `block` of row group `group` (index values); `maxByte`
   /// from emitLargestFiniteByte.
