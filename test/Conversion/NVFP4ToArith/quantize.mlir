@@ -13,7 +13,7 @@
 // CHECK:       %[[GENC:.*]] = arith.divf %[[DIVISOR]], %[[AMAX]] : f32
 // CHECK:       %[[GDEC:.*]] = arith.divf %{{.*}}, %[[GENC]] : f32
 // CHECK:       scf.if %[[VALID:.*]] {
-// CHECK:         %[[TABLE:.*]] = memref.alloca() : memref<256x8xf32>
+// CHECK:         %[[TABLE:.*]] = memref.alloc() : memref<256x8xf32>
 // CHECK:         scf.for %{{.*}} = %{{.*}} to %c127 step
 // CHECK:           vector.store %{{.*}}, %[[TABLE]]
 // CHECK:         scf.parallel (%[[ROW:.*]], %[[BLOCK:.*]]) = (%{{.*}}, %{{.*}}) to (%c32, %c4)
