@@ -16,16 +16,7 @@ install(DIRECTORY ${PROJECT_BINARY_DIR}/include/fp4
 
 # add_mlir_library already installs each library (into its own MLIRTargets
 # set, which nothing exports); this puts the same files in our export set.
-set(FP4MLIR_EXPORTED_LIBS
-  FP4Numerics
-  FP4NVFP4Dialect
-  FP4NVFP4Transforms
-  FP4NVFP4ToArith
-  FP4NVFP4ToNVVM
-  FP4WidenSubByteTensors
-  FP4Pipelines
-  FP4InitAll
-  )
+set(FP4MLIR_EXPORTED_LIBS FP4Numerics ${FP4_MLIR_LIBRARIES})
 if(FP4_BUILD_PLUGINS)
   list(APPEND FP4MLIR_EXPORTED_LIBS FP4MLIR FP4DialectPlugin FP4PassPlugin)
 endif()
