@@ -13,15 +13,24 @@ source "$(dirname "${BASH_SOURCE[0]}")/env.sh"
 out="${FP4_WHEEL_DIR:-$FP4_BUILD/wheels}"
 mkdir -p "$out"
 
+# The first candidate that runs and is that version (pyenv's shims exist on
+# PATH for versions that are not selected, and fail when run).
 fp4_find_python() {
-  local want="$1"
+  local want="$1" cand
   if [[ "$want" == */* ]] || ! [[ "$want" =~ ^[0-9]+\.[0-9]+$ ]]; then
     command -v "$want"
     return
   fi
-  command -v "python$want" && return
   local pyenv_root="${PYENV_ROOT:-$HOME/.pyenv}"
-  ls -d "$pyenv_root/versions/$want".*/bin/python3 2>/dev/null | sort -V | tail -n 1 | grep .
+  for cand in $(command -v "python$want") \
+      $(ls -d "$pyenv_root/versions/$want".*/bin/python3 2>/dev/null | sort -rV); do
+    if [[ "$("$cand" -c 'import sys; print("%d.%d" % sys.version_info[:2])' \
+          2>/dev/null)" == "$want" ]]; then
+      echo "$cand"
+      return
+    fi
+  done
+  return 1
 }
 
 status=0
