@@ -6,6 +6,7 @@
 // serial, and the omp ops reach LLVM IR as OpenMP runtime calls.
 // RUN: fp4-opt --nvfp4-lower-to-cpu="threads=openmp" --mlir-print-ir-before=convert-scf-to-cf --split-input-file %s -o /dev/null 2>&1 | FileCheck %s
 // RUN: fp4-opt --nvfp4-lower-to-cpu="threads=openmp" --split-input-file %s | FileCheck %s --check-prefix=LLVM
+// RUN: %if mlir-opt-plugins %{ %mlir_opt_fp4 --pass-pipeline='builtin.module(nvfp4-lower-to-cpu{threads=openmp})' --split-input-file %s | FileCheck %s --check-prefix=LLVM %}
 // RUN: fp4-opt --nvfp4-lower-to-cpu="threads=openmp" --split-input-file %s | mlir-translate --mlir-to-llvmir --split-input-file | FileCheck %s --check-prefix=LLVMIR
 // RUN: fp4-opt --nvfp4-lower-to-cpu --split-input-file %s | FileCheck %s --check-prefix=SERIAL
 // RUN: fp4-opt --nvfp4-lower-to-cpu="threads=serial" --split-input-file %s | FileCheck %s --check-prefix=SERIAL
