@@ -11,7 +11,8 @@
 // With a first argument --threads=N the compiled code is timed against
 // itself instead: nvfp4-lower-to-cpu serial and with threads=openmp on 1, 2
 // and N OpenMP threads, in the same run, with the ratios to serial (above 1:
-// faster) and whether all outputs equal the library's.
+// faster) and whether all outputs equal the library's; without RULE, a
+// dequantize and a scaled_matmul row follow (checked against serial).
 // Usage: fp4-bench-lowering --threads=N [ROWS COLS [REPS [RULE]]].
 //
 // --emit DIR [ROWS COLS] writes the same comparison for a machine without
@@ -27,12 +28,14 @@
 #include "BenchCases.h"
 #include "fp4/Numerics/BlockQuantize.h"
 
+#include <algorithm>
 #include <chrono>
 #include <cmath>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
 #include <fstream>
+#include <functional>
 #include <memory>
 #include <string>
 #include <vector>
@@ -54,6 +57,41 @@ std::unique_ptr<CpuKernel> compileOrExit(const std::string &source,
     std::exit(1);
   }
   return kernel;
+}
+
+/// One row of the --threads table for `source`: `run` calls the kernel into
+/// its output buffer; `work` is what one call does (elements, or MACs). The
+/// OpenMP outputs must equal the serial one (fp4-cpu-check checks that one
+/// against the library). Returns whether they did.
+bool threadsRow(
+    const char *format, const char *label, double work,
+    const std::string &source, const std::vector<int> &counts, int reps,
+    const std::function<void(CpuKernel &, std::vector<uint8_t> &)> &run) {
+  std::vector<uint8_t> serialOut, out;
+  std::unique_ptr<CpuKernel> serialKernel =
+      compileOrExit(source, mlir::fp4::CpuThreads::Serial);
+  double serial =
+      fp4bench::bestSeconds(reps, [&] { run(*serialKernel, serialOut); });
+  std::unique_ptr<CpuKernel> openmp =
+      compileOrExit(source, mlir::fp4::CpuThreads::OpenMP);
+  bool identical = true;
+  std::vector<double> parallel;
+  for (int n : counts) {
+    if (!setOpenMPThreads(n)) {
+      std::fprintf(stderr, "error: cannot set the OpenMP thread count\n");
+      std::exit(1);
+    }
+    parallel.push_back(fp4bench::bestSeconds(reps, [&] { run(*openmp, out); }));
+    identical &= out == serialOut;
+  }
+  std::printf("%-6s %-9s %11.4g", format, label, work / serial);
+  for (double t : parallel)
+    std::printf(" %11.4g", work / t);
+  for (double t : parallel)
+    std::printf(" %9.3f", serial / t);
+  std::printf(" %s\n", identical ? "yes" : "NO");
+  std::fflush(stdout);
+  return identical;
 }
 
 /// --threads=N: serial vs OpenMP on 1, 2 and N threads, per rule.
@@ -126,8 +164,50 @@ int benchThreads(int threads, uint64_t rows, uint64_t cols, int reps,
     std::printf(" %s\n", identical ? "yes" : "NO");
     std::fflush(stdout);
   }
+  if (only)
+    return status;
+
+  // The other two block loops on the static_6 codes of the same input:
+  // dequantize to bf16 (elements/s) and an M = N = 512 scaled_matmul over
+  // K = COLS (MACs/s; A's first rows times themselves).
+  QuantizeOptions o;
+  parseRuleSpec("static_6", o);
+  std::vector<uint8_t> values(packedValuesBytes(o, rows, cols)),
+      scales(scaleBytes(o, rows, cols));
+  QuantizeResult res =
+      quantize(input.data(), ElementType::BF16, rows, cols, o, values.data(),
+               values.size(), scales.data(), scales.size());
+  float g = decodeTensorScale(o, res.info);
+  int64_t blockCols = cols / blockSize(o.format);
+  auto q = describe(values.data(), {int64_t(rows), int64_t(cols / 2)});
+  auto sd = describe(scales.data(), {int64_t(rows), blockCols});
+  auto gd = describe(&g, {1});
+  std::printf("dequantize: el/s; matmul: MAC/s (identical: OpenMP output "
+              "= serial output)\n");
+  status |= !threadsRow(
+      "nvfp4", "deq bf16", double(rows * cols),
+      dequantizeKernel(rows, cols, Format::NVFP4, ScaleLayout::RowMajor,
+                       ElementType::BF16),
+      counts, reps, [&](CpuKernel &kernel, std::vector<uint8_t> &out) {
+        out.resize(rows * cols * 2);
+        auto od = describe(out.data(), {int64_t(rows), int64_t(cols)});
+        kernel.call("dequantize", {&q, &sd, &gd, &od});
+      });
+  uint64_t m = std::min<uint64_t>(rows, 512);
+  auto a = describe(values.data(), {int64_t(m), int64_t(cols / 2)});
+  auto sa = describe(scales.data(), {int64_t(m), blockCols});
+  status |= !threadsRow(
+      "nvfp4", "matmul", double(m * m * cols),
+      matmulKernel(m, m, cols, Format::NVFP4, ScaleLayout::RowMajor,
+                   ElementType::F32),
+      counts, reps, [&](CpuKernel &kernel, std::vector<uint8_t> &out) {
+        out.resize(m * m * 4);
+        auto od = describe(out.data(), {int64_t(m), int64_t(m)});
+        kernel.call("matmul", {&a, &sa, &gd, &a, &sa, &gd, &od});
+      });
   return status;
 }
+
 /// --emit: the kernels of every case for scripts/cpu-omp-bundle.sh.
 int emitBundle(const std::string &dir, uint64_t rows, uint64_t cols) {
   std::ofstream serial(dir + "/serial.mlir"), openmp(dir + "/openmp.mlir"),
