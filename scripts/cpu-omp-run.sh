@@ -1,10 +1,10 @@
 #!/usr/bin/env bash
 # Runs on a machine with g++ and no MLIR, from the repository root, over a
 # bundle made by scripts/cpu-omp-bundle.sh:
-#   scripts/cpu-omp-run.sh [BUNDLE_DIR [THREADS [REPS]]]
+#   scripts/cpu-omp-run.sh [BUNDLE_DIR [THREADS[,THREADS...] [REPS]]]
 # Links fp4-bench-openmp from its source, the numerics library, the bundle's
 # kernels and its libomp.so.5, and prints the serial vs OpenMP table (1, 2
-# and THREADS threads; default: every core the OpenMP runtime sees), each
+# and each THREADS; default: every core the OpenMP runtime sees), each
 # output checked against the numerics library. Exits 1 on a mismatch.
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"

@@ -5,9 +5,10 @@
 // the quantize kernels that nvfp4-lower-to-cpu compiled ahead of time serial
 // and with threads=openmp (kernels.inc names them), and times them on one
 // bf16 N(0,1) matrix per rule, as fp4-bench-lowering --threads=N does with
-// the JIT: serial, then OpenMP on 1, 2 and N threads (default: every core
-// the runtime sees), with the ratios to serial and whether every output
-// equals the numerics library's. Usage: fp4-bench-openmp [N [REPS]].
+// the JIT: serial, then OpenMP on 1, 2 and N threads (N: a comma-separated
+// list; default every core the runtime sees), with the ratios to serial and
+// whether every output equals the numerics library's.
+// Usage: fp4-bench-openmp [N[,N...] [REPS]].
 //
 //===----------------------------------------------------------------------===//
 
@@ -16,8 +17,10 @@
 #include "BenchCases.h"
 #include "fp4/Numerics/BlockQuantize.h"
 
+#include <algorithm>
 #include <cstdio>
 #include <cstdlib>
+#include <string>
 #include <vector>
 
 extern "C" void omp_set_num_threads(int);
@@ -36,15 +39,25 @@ struct BundledKernel {
 } // namespace
 
 int main(int argc, char **argv) {
-  int threads = argc > 1 ? std::atoi(argv[1]) : omp_get_max_threads();
+  std::vector<int> counts = {1, 2};
+  std::string list = argc > 1 ? argv[1] : std::to_string(omp_get_max_threads());
+  for (size_t begin = 0; begin <= list.size();) {
+    size_t end = std::min(list.find(',', begin), list.size());
+    int n = std::atoi(list.substr(begin, end - begin).c_str());
+    if (n < 1) {
+      std::fprintf(stderr, "usage: fp4-bench-openmp [N[,N...] [REPS]] "
+                           "(thread counts from 1)\n");
+      return 2;
+    }
+    if (std::find(counts.begin(), counts.end(), n) == counts.end())
+      counts.push_back(n);
+    begin = end + 1;
+  }
   int reps = argc > 2 ? std::atoi(argv[2]) : 3;
-  if (threads < 1 || reps < 1) {
-    std::fprintf(stderr, "usage: fp4-bench-openmp [THREADS [REPS]]\n");
+  if (reps < 1) {
+    std::fprintf(stderr, "usage: fp4-bench-openmp [N[,N...] [REPS]]\n");
     return 2;
   }
-  std::vector<int> counts = {1, 2};
-  if (threads != 1 && threads != 2)
-    counts.push_back(threads);
   const uint64_t rows = kRows, cols = kCols;
   std::vector<uint16_t> input = fp4bench::gaussianBF16(rows, cols);
   std::printf("fp4-bench-openmp: %llux%llu bf16 N(0,1), compiled serial vs "
