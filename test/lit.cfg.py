@@ -105,6 +105,10 @@ if os.path.exists(os.path.join(config.fp4_tools_dir, "fp4-fuzz-numerics")):
 add_tool_feature("ptxas", config.ptxas)
 add_tool_feature("nvdisasm", config.nvdisasm)
 add_tool_feature("cuobjdump", config.cuobjdump)
+# The LLVM OpenMP runtime (Debian's libomp5-14) that the JIT tools load for
+# nvfp4-lower-to-cpu{threads=openmp}; tests running that code REQUIRES it.
+if config.fp4_enable_mlir:
+    add_tool_feature("openmp", config.fp4_openmp_runtime)
 
 
 # A CUDA GPU the tests can run on (none in CI): the GPU check needs it, g++

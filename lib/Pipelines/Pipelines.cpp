@@ -12,8 +12,14 @@
 #include "mlir/Dialect/GPU/IR/GPUDialect.h"
 #include "mlir/Dialect/GPU/Transforms/Passes.h"
 #include "mlir/Dialect/Linalg/Passes.h"
+#include "mlir/Dialect/MemRef/IR/MemRef.h"
 #include "mlir/Dialect/MemRef/Transforms/Passes.h"
+#include "mlir/Dialect/OpenMP/OpenMPDialect.h"
+#include "mlir/Dialect/SCF/IR/SCF.h"
 #include "mlir/IR/BuiltinOps.h"
+#include "mlir/IR/IRMapping.h"
+#include "mlir/IR/PatternMatch.h"
+#include "mlir/Interfaces/LoopLikeInterface.h"
 #include "mlir/Pass/Pass.h"
 #include "mlir/Pass/PassManager.h"
 #include "mlir/Pass/PassRegistry.h"
@@ -67,12 +73,140 @@ struct RejectSubByteMemRefsPass
       signalPassFailure();
   }
 };
+
+/// Rewrites the scf.parallel loops that convert-scf-to-openmp must not see
+/// into sequential scf.for nests, so that only the outermost parallel loops
+/// without reductions become omp.parallel + omp.wsloop:
+/// - loops nested in another scf.parallel: a nested omp.parallel would fork a
+///   team per outer iteration for no extra cores (nested parallelism is off
+///   by default);
+/// - loops with reductions: an OpenMP reduction combines partial results in
+///   an order that depends on the thread count, so floating-point results
+///   would too. Here they combine in iteration order, as the serial pipeline
+///   does.
+struct SequentializeParallelLoopsPass
+    : PassWrapper<SequentializeParallelLoopsPass, OperationPass<ModuleOp>> {
+  MLIR_DEFINE_EXPLICIT_INTERNAL_INLINE_TYPE_ID(SequentializeParallelLoopsPass)
+  StringRef getArgument() const final {
+    return "fp4-sequentialize-parallel-loops";
+  }
+
+  /// `op` as a nest of scf.for in iteration order; each reduction's
+  /// combiner is inlined and carries its value through iter_args.
+  static void sequentialize(RewriterBase &rewriter, scf::ParallelOp op) {
+    rewriter.setInsertionPoint(op);
+    auto reduce = cast<scf::ReduceOp>(op.getBody()->getTerminator());
+    scf::LoopNest nest = scf::buildLoopNest(
+        rewriter, op.getLoc(), op.getLowerBound(), op.getUpperBound(),
+        op.getStep(), op.getInitVals(),
+        [&](OpBuilder &b, Location, ValueRange ivs, ValueRange accs) {
+          IRMapping map;
+          map.map(op.getInductionVars(), ivs);
+          for (Operation &nested : op.getBody()->without_terminator())
+            b.clone(nested, map);
+          scf::ValueVector combined;
+          for (auto [acc, operand, region] :
+               llvm::zip(accs, reduce.getOperands(), reduce.getReductions())) {
+            Block &combiner = region.front();
+            map.map(combiner.getArgument(0), acc);
+            map.map(combiner.getArgument(1), map.lookupOrDefault(operand));
+            for (Operation &nested : combiner.without_terminator())
+              b.clone(nested, map);
+            auto ret = cast<scf::ReduceReturnOp>(combiner.getTerminator());
+            combined.push_back(map.lookupOrDefault(ret.getResult()));
+          }
+          return combined;
+        });
+    rewriter.replaceOp(op, nest.results);
+  }
+
+  void runOnOperation() override {
+    // Post-order: inner loops are rewritten before the loops around them.
+    SmallVector<scf::ParallelOp> sequential;
+    getOperation()->walk([&](scf::ParallelOp op) {
+      if (op.getNumReductions() != 0 || op->getParentOfType<scf::ParallelOp>())
+        sequential.push_back(op);
+    });
+    IRRewriter rewriter(&getContext());
+    for (scf::ParallelOp op : sequential)
+      sequentialize(rewriter, op);
+  }
+};
+
+/// Runs after convert-scf-to-openmp, which wraps each loop body in a
+/// memref.alloca_scope. That scope must stay one block, and the bodies have
+/// loops of their own (convert-scf-to-cf would split it: a verifier error).
+/// Scratch allocas are hoisted to the top of the omp.parallel region (its
+/// own allocation scope, so one copy per thread, where the serial pipeline
+/// has one per function), and the scopes, then without allocas, are inlined.
+struct HoistOpenMPScratchPass
+    : PassWrapper<HoistOpenMPScratchPass, OperationPass<ModuleOp>> {
+  MLIR_DEFINE_EXPLICIT_INTERNAL_INLINE_TYPE_ID(HoistOpenMPScratchPass)
+  StringRef getArgument() const final { return "fp4-hoist-openmp-scratch"; }
+  void getDependentDialects(DialectRegistry &registry) const override {
+    registry.insert<omp::OpenMPDialect>();
+  }
+
+  void runOnOperation() override {
+    IRRewriter rewriter(&getContext());
+    WalkResult result = getOperation()->walk([&](omp::LoopNestOp loop) {
+      auto parallel = loop->getParentOfType<omp::ParallelOp>();
+      if (!parallel)
+        return WalkResult::advance();
+      Block &top = parallel.getRegion().front();
+      // Allocas that run once per iteration (in no loop of the body) with
+      // operands from outside the parallel region: their contents start
+      // undefined either way, so one buffer per thread serves every
+      // iteration.
+      SmallVector<memref::AllocaOp> hoistable;
+      loop.getRegion().walk([&](memref::AllocaOp alloca) {
+        for (Operation *op = alloca->getParentOp(); op != loop;
+             op = op->getParentOp())
+          if (isa<LoopLikeOpInterface>(op))
+            return;
+        if (llvm::all_of(alloca->getOperands(), [&](Value v) {
+              return !parallel.getRegion().isAncestor(v.getParentRegion());
+            }))
+          hoistable.push_back(alloca);
+      });
+      for (memref::AllocaOp alloca : hoistable)
+        rewriter.moveOpBefore(alloca, &top, top.begin());
+      SmallVector<memref::AllocaScopeOp> scopes;
+      loop.getRegion().walk(
+          [&](memref::AllocaScopeOp scope) { scopes.push_back(scope); });
+      for (memref::AllocaScopeOp scope : scopes) {
+        bool hasAlloca = false;
+        scope.getBodyRegion().walk([&](memref::AllocaOp alloca) {
+          if (alloca->getParentOfType<memref::AllocaScopeOp>() == scope)
+            hasAlloca = true;
+        });
+        if (hasAlloca) {
+          scope.emitError("threads=openmp cannot keep this stack allocation "
+                          "in its scope: it is allocated in a loop or sized "
+                          "by values of the parallel loop");
+          return WalkResult::interrupt();
+        }
+        Block &body = scope.getBodyRegion().front();
+        auto ret = cast<memref::AllocaScopeReturnOp>(body.getTerminator());
+        SmallVector<Value> results(ret.getResults());
+        rewriter.eraseOp(ret);
+        rewriter.inlineBlockBefore(&body, scope);
+        rewriter.replaceOp(scope, results);
+      }
+      return WalkResult::advance();
+    });
+    if (result.wasInterrupted())
+      signalPassFailure();
+  }
+};
 } // namespace
 
 /// Host code on tensors (after the nvfp4 ops are gone) down to the LLVM
 /// dialect: bufferization, loops, and the LLVM conversions; with
-/// `gpuLaunches`, gpu.launch_func and gpu.binary become GPU runtime calls.
-static void addHostToLLVM(OpPassManager &pm, bool gpuLaunches) {
+/// `gpuLaunches`, gpu.launch_func and gpu.binary become GPU runtime calls;
+/// with `threads` = OpenMP, outermost scf.parallel loops become OpenMP loops.
+static void addHostToLLVM(OpPassManager &pm, bool gpuLaunches,
+                          fp4::CpuThreads threads = fp4::CpuThreads::Serial) {
   // Before anything bufferizes: i1 masks would become memrefs that the
   // memref-to-LLVM conversion cannot lower. Nothing before this point in
   // either pipeline bufferizes sub-byte tensors (the nvfp4 conversions only
@@ -93,6 +227,15 @@ static void addHostToLLVM(OpPassManager &pm, bool gpuLaunches) {
   // a GPU pipeline maps the same loops to threads instead.
   pm.addPass(createConvertLinalgToLoopsPass());
   pm.addPass(createConvertVectorToSCFPass());
+  if (threads == fp4::CpuThreads::OpenMP) {
+    // After buffer deallocation, which does not know omp.wsloop. Every
+    // iteration writes its own blocks or rows, so the bytes do not depend on
+    // the thread count, which is the runtime's (OMP_NUM_THREADS,
+    // omp_set_num_threads).
+    pm.addPass(std::make_unique<SequentializeParallelLoopsPass>());
+    pm.addPass(createConvertSCFToOpenMPPass());
+    pm.addPass(std::make_unique<HoistOpenMPScratchPass>());
+  }
   pm.addPass(createSCFToControlFlowPass());
   pm.addPass(memref::createExpandStridedMetadataPass());
   pm.addPass(createLowerAffinePass());
@@ -117,6 +260,8 @@ static void addHostToLLVM(OpPassManager &pm, bool gpuLaunches) {
   pm.addPass(createConvertIndexToLLVMPass());
   pm.addPass(createConvertFuncToLLVMPass());
   pm.addPass(createConvertControlFlowToLLVMPass());
+  if (threads == fp4::CpuThreads::OpenMP)
+    pm.addPass(createConvertOpenMPToLLVMPass());
   pm.addPass(createUBToLLVMConversionPass());
   pm.addPass(createReconcileUnrealizedCastsPass());
   pm.addPass(createCanonicalizerPass());
@@ -138,7 +283,8 @@ static const char *attentionProducts(fp4::AttentionLowering attention,
 }
 
 void fp4::buildNVFP4LowerToCPUPipeline(OpPassManager &pm,
-                                       AttentionLowering attention) {
+                                       AttentionLowering attention,
+                                       CpuThreads threads) {
   // Inlining first: buffer deallocation cannot prove that buffers returned
   // by calls do not alias local ones, and its runtime alias check stores
   // memref<?xi1>, which MLIR 22's memref-to-LLVM lowering rejects (it
@@ -150,7 +296,7 @@ void fp4::buildNVFP4LowerToCPUPipeline(OpPassManager &pm,
   decompose.products = attentionProducts(attention, AttentionLowering::Fused);
   pm.addPass(nvfp4::createNVFP4DecomposeAttentionPass(decompose));
   pm.addPass(fp4::createConvertNVFP4ToArithPass());
-  addHostToLLVM(pm, /*gpuLaunches=*/false);
+  addHostToLLVM(pm, /*gpuLaunches=*/false, threads);
 }
 
 void fp4::buildNVFP4LowerToGpuPipeline(OpPassManager &pm, GpuChip chip,
@@ -240,6 +386,17 @@ struct CPUPipelineOptions : PassPipelineOptions<CPUPipelineOptions> {
   Option<fp4::AttentionLowering> attention{
       *this, "attention", llvm::cl::desc(kAttentionHelp),
       llvm::cl::init(fp4::AttentionLowering::Default), attentionValues()};
+  Option<fp4::CpuThreads> threads{
+      *this, "threads",
+      llvm::cl::desc("How the parallel block and row loops run"),
+      llvm::cl::init(fp4::CpuThreads::Serial),
+      llvm::cl::values(
+          clEnumValN(fp4::CpuThreads::Serial, "serial",
+                     "sequential loops on the calling thread"),
+          clEnumValN(fp4::CpuThreads::OpenMP, "openmp",
+                     "OpenMP parallel loops: the program must load the LLVM "
+                     "OpenMP runtime (libomp.so.5); bit-exact for any thread "
+                     "count"))};
 };
 
 /// nvfp4-lower-to-gpu: the chip too.
@@ -292,8 +449,9 @@ void fp4::registerPipelines() {
       "nvfp4-lower-to-cpu",
       "Lower nvfp4 IR on tensors to the LLVM dialect for the host CPU "
       "(nvfp4-decompose-attention, convert-nvfp4-to-arith, bufferization, "
-      "LLVM conversions)",
+      "LLVM conversions); threads=openmp runs the block loops on OpenMP "
+      "threads",
       [](OpPassManager &pm, const CPUPipelineOptions &options) {
-        buildNVFP4LowerToCPUPipeline(pm, options.attention);
+        buildNVFP4LowerToCPUPipeline(pm, options.attention, options.threads);
       });
 }

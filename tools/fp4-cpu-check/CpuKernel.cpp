@@ -14,12 +14,48 @@
 #include "mlir/IR/MLIRContext.h"
 #include "mlir/Parser/Parser.h"
 #include "mlir/Pass/PassManager.h"
+#include "llvm/Support/DynamicLibrary.h"
 #include "llvm/Support/TargetSelect.h"
 #include "llvm/Support/raw_ostream.h"
 
 using namespace mlir;
 
 namespace fp4tools {
+
+/// libomp.so.5 as found at configure time, or null.
+static const char *openmpRuntimePath() {
+#ifdef FP4_OPENMP_RUNTIME
+  return FP4_OPENMP_RUNTIME;
+#else
+  return nullptr;
+#endif
+}
+
+bool setOpenMPThreads(int threads) {
+  const char *path = openmpRuntimePath();
+  if (!path)
+    return false;
+  // The library the JIT loads for threads=openmp: one copy per process.
+  auto lib = llvm::sys::DynamicLibrary::getPermanentLibrary(path);
+  if (!lib.isValid())
+    return false;
+  auto setNumThreads = reinterpret_cast<void (*)(int)>(
+      lib.getAddressOfSymbol("omp_set_num_threads"));
+  if (!setNumThreads)
+    return false;
+  setNumThreads(threads);
+  return true;
+}
+
+bool parseCpuThreads(const std::string &value, fp4::CpuThreads &threads) {
+  if (value == "serial")
+    threads = fp4::CpuThreads::Serial;
+  else if (value == "openmp")
+    threads = fp4::CpuThreads::OpenMP;
+  else
+    return false;
+  return true;
+}
 
 CpuKernel::CpuKernel() = default;
 CpuKernel::~CpuKernel() = default;
@@ -33,6 +69,14 @@ std::unique_ptr<CpuKernel> CpuKernel::compile(const std::string &source,
     return true;
   }();
   (void)initialized;
+
+  const char *openmpRuntime = openmpRuntimePath();
+  if (hooks.threads == fp4::CpuThreads::OpenMP && !openmpRuntime) {
+    error = "threads=openmp needs the LLVM OpenMP runtime (libomp.so.5, "
+            "Debian's libomp5-14), which was not found when fp4-mlir was "
+            "configured";
+    return nullptr;
+  }
 
   std::unique_ptr<CpuKernel> kernel(new CpuKernel());
   DialectRegistry registry;
@@ -51,7 +95,7 @@ std::unique_ptr<CpuKernel> CpuKernel::compile(const std::string &source,
   if (hooks.prepare && !hooks.prepare(*module))
     return nullptr;
   PassManager pm(&ctx);
-  fp4::buildNVFP4LowerToCPUPipeline(pm, hooks.attention);
+  fp4::buildNVFP4LowerToCPUPipeline(pm, hooks.attention, hooks.threads);
   if (failed(pm.run(*module)))
     return nullptr;
 
@@ -61,6 +105,11 @@ std::unique_ptr<CpuKernel> CpuKernel::compile(const std::string &source,
       makeOptimizingTransformer(/*optLevel=*/3, /*sizeLevel=*/0, nullptr);
   ExecutionEngineOptions options;
   options.transformer = transformer;
+  // The __kmpc_* entry points of the OpenMP loops.
+  SmallVector<StringRef, 1> libs;
+  if (hooks.threads == fp4::CpuThreads::OpenMP)
+    libs.push_back(openmpRuntime);
+  options.sharedLibPaths = libs;
   auto engine = ExecutionEngine::create(*module, options);
   if (!engine) {
     os << llvm::toString(engine.takeError());

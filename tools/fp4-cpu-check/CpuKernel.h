@@ -37,7 +37,18 @@ struct CompileHooks {
   /// How nvfp4-lower-to-cpu lowers nvfp4.attention.
   mlir::fp4::AttentionLowering attention =
       mlir::fp4::AttentionLowering::Default;
+  /// How nvfp4-lower-to-cpu runs the parallel loops; OpenMP loads the LLVM
+  /// OpenMP runtime found at configure time (an error without one).
+  mlir::fp4::CpuThreads threads = mlir::fp4::CpuThreads::Serial;
 };
+
+/// Sets the thread count of the LLVM OpenMP runtime that threads=openmp
+/// kernels run on (omp_set_num_threads, for this thread's later parallel
+/// loops); false if the runtime was not configured or cannot be loaded.
+bool setOpenMPThreads(int threads);
+
+/// Parses a --threads value ("serial" or "openmp"); false if it is neither.
+bool parseCpuThreads(const std::string &value, mlir::fp4::CpuThreads &threads);
 
 /// One compiled module.
 class CpuKernel {

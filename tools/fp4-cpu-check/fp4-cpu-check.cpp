@@ -16,8 +16,10 @@
 //                                       LOWERING: fused (default),
 //                                       reference or scaled-matmul
 //
-// Prints one line per case with its mismatch counts; exits 1 on any
-// mismatch or compile failure.
+// A first argument --threads=openmp lowers with nvfp4-lower-to-cpu{
+// threads=openmp} (OpenMP loops; OMP_NUM_THREADS sets the thread count); the
+// bytes must not change. Prints one line per case with its mismatch counts;
+// exits 1 on any mismatch or compile failure.
 //
 //===----------------------------------------------------------------------===//
 
@@ -56,8 +58,21 @@ public:
 } // namespace
 
 int main(int argc, char **argv) {
-  std::string mode = argc > 1 ? argv[1] : "";
   CpuExecutor exec;
+  const std::string threadsFlag = "--threads=";
+  if (argc > 1 && std::string(argv[1]).rfind(threadsFlag, 0) == 0) {
+    std::string value = std::string(argv[1]).substr(threadsFlag.size());
+    if (!parseCpuThreads(value, exec.hooks.threads)) {
+      std::fprintf(stderr,
+                   "fp4-cpu-check: unknown --threads value '%s' (expected "
+                   "serial or openmp)\n",
+                   value.c_str());
+      return 2;
+    }
+    --argc;
+    ++argv;
+  }
+  std::string mode = argc > 1 ? argv[1] : "";
   if (mode == "quantize" && argc == 3)
     return runQuantizeChecks(exec, argv[2]);
   if (mode == "dequantize" && argc == 2)
@@ -82,7 +97,8 @@ int main(int argc, char **argv) {
     return runAttentionChecks(exec);
   }
   std::fprintf(stderr,
-               "usage: fp4-cpu-check quantize GOLDEN_DIR | dequantize | "
-               "matmul | attention [fused|reference|scaled-matmul]\n");
+               "usage: fp4-cpu-check [--threads=serial|openmp] quantize "
+               "GOLDEN_DIR | dequantize | matmul | attention "
+               "[fused|reference|scaled-matmul]\n");
   return 2;
 }

@@ -21,14 +21,22 @@ namespace fp4 {
 /// (tcgen05) on sm_100a.
 enum class AttentionLowering { Default, Reference, Fused, ScaledMatmul };
 
+/// How nvfp4-lower-to-cpu runs the scf.parallel loops (the block loops of
+/// quantize, dequantize and scaled_matmul, the query-row loop of
+/// attention_rows): Serial lowers them to sequential loops; OpenMP makes each
+/// outermost one without reductions an omp.parallel + omp.wsloop (calls into
+/// the LLVM OpenMP runtime, libomp.so.5, which the program must load).
+enum class CpuThreads { Serial, OpenMP };
+
 /// nvfp4-lower-to-cpu: nvfp4-decompose-attention, convert-nvfp4-to-arith,
 /// one-shot bufferization (with function boundaries, identity layouts), buffer
 /// deallocation, and the conversions to the LLVM dialect for the host CPU. The
 /// result translates with mlir-translate --mlir-to-llvmir or runs in an
-/// ExecutionEngine.
+/// ExecutionEngine. With `threads` = OpenMP the result needs the OpenMP
+/// dialect translation and the LLVM OpenMP runtime.
 void buildNVFP4LowerToCPUPipeline(
-    OpPassManager &pm,
-    AttentionLowering attention = AttentionLowering::Default);
+    OpPassManager &pm, AttentionLowering attention = AttentionLowering::Default,
+    CpuThreads threads = CpuThreads::Serial);
 
 /// nvfp4-lower-to-gpu (nvfp4-lower-to-sm100a is chip = SM100a):
 /// convert-nvfp4-to-nvvm for `chip` (the nvfp4 ops become kernel launches on
