@@ -14,6 +14,7 @@
 #include <chrono>
 #include <cmath>
 #include <cstdint>
+#include <cstdio>
 #include <cstring>
 #include <random>
 #include <vector>
@@ -52,6 +53,24 @@ double bestSeconds(int reps, F run) {
     best = std::fmin(best, std::chrono::duration<double>(t1 - t0).count());
   }
   return best;
+}
+
+/// The header of the serial-vs-OpenMP table (fp4-bench-lowering --threads,
+/// fp4-bench-openmp): `title`, how the kernels were compiled (`how`), then
+/// one column per thread count in `counts`.
+inline void printThreadsHeader(const char *title, const char *how,
+                               uint64_t rows, uint64_t cols, int reps,
+                               const std::vector<int> &counts) {
+  std::printf("%s: %llux%llu bf16 N(0,1), compiled serial vs "
+              "threads=openmp%s, best of %d\n",
+              title, (unsigned long long)rows, (unsigned long long)cols, how,
+              reps);
+  std::printf("%-6s %-9s %11s", "format", "rule", "serial el/s");
+  for (int n : counts)
+    std::printf(" %8s%-3d", "omp el/s ", n);
+  for (int n : counts)
+    std::printf(" %6s%-3d", "x omp", n);
+  std::printf(" %s\n", "identical");
 }
 
 } // namespace fp4bench

@@ -101,15 +101,8 @@ int benchThreads(int threads, uint64_t rows, uint64_t cols, int reps,
   if (threads != 1 && threads != 2)
     counts.push_back(threads);
   std::vector<uint16_t> input = fp4bench::gaussianBF16(rows, cols);
-  std::printf("fp4-bench-lowering: %llux%llu bf16 N(0,1), compiled serial vs "
-              "threads=openmp, best of %d\n",
-              (unsigned long long)rows, (unsigned long long)cols, reps);
-  std::printf("%-6s %-9s %11s", "format", "rule", "serial el/s");
-  for (int n : counts)
-    std::printf(" %8s%-3d", "omp el/s ", n);
-  for (int n : counts)
-    std::printf(" %6s%-3d", "x omp", n);
-  std::printf(" %s\n", "identical");
+  fp4bench::printThreadsHeader("fp4-bench-lowering", "", rows, cols, reps,
+                               counts);
   int status = 0;
   for (const fp4bench::Case &k : fp4bench::kCases) {
     if (only && std::strcmp(only, k.rule) != 0)

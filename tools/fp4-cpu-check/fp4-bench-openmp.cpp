@@ -60,15 +60,8 @@ int main(int argc, char **argv) {
   }
   const uint64_t rows = kRows, cols = kCols;
   std::vector<uint16_t> input = fp4bench::gaussianBF16(rows, cols);
-  std::printf("fp4-bench-openmp: %llux%llu bf16 N(0,1), compiled serial vs "
-              "threads=openmp (AOT), best of %d\n",
-              (unsigned long long)rows, (unsigned long long)cols, reps);
-  std::printf("%-6s %-9s %11s", "format", "rule", "serial el/s");
-  for (int n : counts)
-    std::printf(" %8s%-3d", "omp el/s ", n);
-  for (int n : counts)
-    std::printf(" %6s%-3d", "x omp", n);
-  std::printf(" %s\n", "identical");
+  fp4bench::printThreadsHeader("fp4-bench-openmp", " (AOT)", rows, cols, reps,
+                               counts);
   int status = 0;
   for (const BundledKernel &k : kKernels) {
     QuantizeOptions o;
