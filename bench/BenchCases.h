@@ -9,6 +9,7 @@
 #ifndef FP4_BENCH_BENCHCASES_H
 #define FP4_BENCH_BENCHCASES_H
 
+#include "fp4/Numerics/BlockQuantize.h"
 #include "fp4/Numerics/Float16.h"
 
 #include <chrono>
@@ -35,6 +36,17 @@ inline std::vector<uint16_t> gaussianBF16(uint64_t rows, uint64_t cols) {
 struct Case {
   const char *format, *rule;
 };
+
+/// The library options of a configuration (format "nvfp4" or "mxfp4", rule
+/// as parseRuleSpec spells it).
+inline mlir::fp4::QuantizeOptions caseOptions(const char *format,
+                                              const char *rule) {
+  mlir::fp4::QuantizeOptions o;
+  o.format = format[0] == 'n' ? mlir::fp4::Format::NVFP4
+                              : mlir::fp4::Format::MXFP4;
+  mlir::fp4::parseRuleSpec(rule, o);
+  return o;
+}
 
 inline constexpr Case kCases[] = {
     {"nvfp4", "static_6"}, {"nvfp4", "static_4"}, {"nvfp4", "mse"},

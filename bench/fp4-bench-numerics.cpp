@@ -89,9 +89,7 @@ int main(int argc, char **argv) {
   for (const fp4bench::Case &k : fp4bench::kCases) {
     if (only && std::strcmp(only, k.rule) != 0)
       continue;
-    QuantizeOptions o;
-    o.format = k.format[0] == 'n' ? Format::NVFP4 : Format::MXFP4;
-    parseRuleSpec(k.rule, o);
+    QuantizeOptions o = fp4bench::caseOptions(k.format, k.rule);
     std::vector<uint8_t> values(packedValuesBytes(o, rows, cols));
     std::vector<uint8_t> scales(scaleBytes(o, rows, cols));
     QuantizeResult res;

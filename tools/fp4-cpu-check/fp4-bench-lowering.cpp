@@ -107,9 +107,7 @@ int benchThreads(int threads, uint64_t rows, uint64_t cols, int reps,
   for (const fp4bench::Case &k : fp4bench::kCases) {
     if (only && std::strcmp(only, k.rule) != 0)
       continue;
-    QuantizeOptions o;
-    o.format = k.format[0] == 'n' ? Format::NVFP4 : Format::MXFP4;
-    parseRuleSpec(k.rule, o);
+    QuantizeOptions o = fp4bench::caseOptions(k.format, k.rule);
     std::vector<uint8_t> values(packedValuesBytes(o, rows, cols)),
         scales(scaleBytes(o, rows, cols));
     QuantizeResult res =
@@ -215,9 +213,7 @@ int emitBundle(const std::string &dir, uint64_t rows, uint64_t cols) {
   std::string entries;
   int index = 0;
   for (const fp4bench::Case &k : fp4bench::kCases) {
-    QuantizeOptions o;
-    o.format = k.format[0] == 'n' ? Format::NVFP4 : Format::MXFP4;
-    parseRuleSpec(k.rule, o);
+    QuantizeOptions o = fp4bench::caseOptions(k.format, k.rule);
     std::string source = quantizeKernel(o, rows, cols, ElementType::BF16);
     std::string name = "quantize_" + std::to_string(index++);
     for (auto [os, prefix] :
@@ -283,9 +279,7 @@ int main(int argc, char **argv) {
   for (const fp4bench::Case &k : fp4bench::kCases) {
     if (only && std::strcmp(only, k.rule) != 0)
       continue;
-    QuantizeOptions o;
-    o.format = k.format[0] == 'n' ? Format::NVFP4 : Format::MXFP4;
-    parseRuleSpec(k.rule, o);
+    QuantizeOptions o = fp4bench::caseOptions(k.format, k.rule);
     std::vector<uint8_t> values(packedValuesBytes(o, rows, cols)),
         scales(scaleBytes(o, rows, cols)), jitValues(values.size()),
         jitScales(scales.size());

@@ -64,9 +64,7 @@ int main(int argc, char **argv) {
                                counts);
   int status = 0;
   for (const BundledKernel &k : kKernels) {
-    QuantizeOptions o;
-    o.format = k.format[0] == 'n' ? Format::NVFP4 : Format::MXFP4;
-    parseRuleSpec(k.rule, o);
+    QuantizeOptions o = fp4bench::caseOptions(k.format, k.rule);
     std::vector<uint8_t> values(packedValuesBytes(o, rows, cols)),
         scales(scaleBytes(o, rows, cols));
     QuantizeResult res =
