@@ -42,8 +42,8 @@ struct Case {
 inline mlir::fp4::QuantizeOptions caseOptions(const char *format,
                                               const char *rule) {
   mlir::fp4::QuantizeOptions o;
-  o.format = format[0] == 'n' ? mlir::fp4::Format::NVFP4
-                              : mlir::fp4::Format::MXFP4;
+  o.format =
+      format[0] == 'n' ? mlir::fp4::Format::NVFP4 : mlir::fp4::Format::MXFP4;
   mlir::fp4::parseRuleSpec(rule, o);
   return o;
 }
